@@ -1,0 +1,15 @@
+/**
+ * The registry of built-in check kinds. The config schema is built from it, so a kind added here is
+ * validated, documented by `golive schema` and runnable. Keep the list sorted by kind.
+ */
+import type { CheckDefinition } from './types.ts';
+
+/** Built-in check kinds. */
+export const builtinChecks: readonly CheckDefinition[] = [
+  // kinds are added here, one import each
+];
+
+/** Finds a kind among the built-ins and any user-defined checks. */
+export function findCheck(kind: string, extra: readonly CheckDefinition[] = []): CheckDefinition | undefined {
+  return extra.find((c) => c.kind === kind) ?? builtinChecks.find((c) => c.kind === kind);
+}

@@ -1,0 +1,332 @@
+/**
+ * The one HTTP client of golive (undici). It never throws for network trouble: every request ends in an
+ * `HttpExchange` that is either a response (status, headers, a capped body, timings) or a classified
+ * network failure (refused, dns, reset, timeout, tls, protocol, redirects). Bodies are read up to a cap
+ * and the connection is destroyed past it, so a 2 GB body costs bounded time and memory; redirects are
+ * followed by hand so loops and chains are recorded and capped.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { type Redactor, excerpt } from '../core/redact.ts';
+
+/** Default cap on response bytes kept (and read) per request. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Default per-request timeout (whole exchange: connect, headers, body). */
+export const DEFAULT_TIMEOUT_MS = 5000;
+/** Default cap on redirects followed when `followRedirects` is on. */
+export const DEFAULT_MAX_REDIRECTS = 5;
+
+/** Kinds of network failure, each a distinct finding. */
+export type NetworkErrorKind = 'refused' | 'dns' | 'reset' | 'timeout' | 'tls' | 'protocol' | 'redirect-loop' | 'too-many-redirects' | 'aborted' | 'other';
+
+/** A request as checks describe it. `url` may be absolute or a path resolved against the target's base URL. */
+export interface HttpRequest {
+  method?: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Whole-exchange timeout in ms (default: the client's). */
+  timeoutMs?: number;
+  /** Bytes of body kept; the rest is not read (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Follow 3xx with Location (default false: checks usually want to see the redirect). */
+  followRedirects?: boolean;
+  maxRedirects?: number;
+  /** Skip the target's default headers (e.g. to probe without auth). */
+  noDefaultHeaders?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Timings in integer microseconds from the start of this hop. */
+export interface HttpTimings {
+  /** Until response headers arrived (undefined when none did). */
+  headersUs?: number;
+  /** Until the exchange ended (body read up to the cap, or failure). */
+  totalUs: number;
+}
+
+/** One redirect hop that was followed. */
+export interface RedirectHop {
+  status: number;
+  from: string;
+  location: string;
+}
+
+/** A completed HTTP response. */
+export interface HttpResponse {
+  ok: true;
+  /** Method and final URL (after redirects), redacted. */
+  request: { method: string; url: string };
+  status: number;
+  /** Lower-case header names; repeated headers (set-cookie, several CSPs) are arrays. */
+  headers: Record<string, string | string[]>;
+  /** Body bytes read, at most maxBodyBytes. */
+  body: Buffer;
+  /** True when the body was longer than the cap (the rest was not read). */
+  truncated: boolean;
+  /** Bytes received for the body (equals body.length unless truncated, then >= cap). */
+  bodyBytes: number;
+  timings: HttpTimings;
+  redirects: RedirectHop[];
+}
+
+/** A request that ended without a response. */
+export interface HttpFailure {
+  ok: false;
+  request: { method: string; url: string };
+  kind: NetworkErrorKind;
+  /** Underlying error code when there is one (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, ...). */
+  code?: string;
+  /** One line, redacted, naming what happened. */
+  message: string;
+  timings: HttpTimings;
+  redirects: RedirectHop[];
+}
+
+/** The outcome of one request. */
+export type HttpExchange = HttpResponse | HttpFailure;
+
+/** TLS options of a target. */
+export interface TlsOptions {
+  /** Verify the server certificate (default true). */
+  rejectUnauthorized?: boolean;
+  /** Extra CA certificates (PEM). */
+  ca?: string | string[];
+  servername?: string;
+}
+
+/** Options for an HttpClient. */
+export interface HttpClientOptions {
+  baseUrl: string;
+  defaultHeaders?: Record<string, string>;
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  tls?: TlsOptions;
+  redactor?: Redactor;
+  userAgent?: string;
+}
+
+/** The client handed to checks through their context. */
+export interface HttpClient {
+  readonly baseUrl: URL;
+  /** Sends a request; never rejects for network or HTTP trouble (only for programming errors). */
+  request(req: HttpRequest): Promise<HttpExchange>;
+  /** Resolves a path or URL against the base URL. */
+  resolve(urlOrPath: string): URL;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+/** Value of a header as one string (repeated values joined with ", "), or undefined. */
+export function headerValue(headers: Record<string, string | string[]>, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Every value of a header (one per header line). */
+export function headerValues(headers: Record<string, string | string[]>, name: string): string[] {
+  const v = headers[name.toLowerCase()];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** Body as UTF-8 text. */
+export function bodyText(res: HttpResponse): string {
+  return res.body.toString('utf8');
+}
+
+/** Parses the body as JSON; undefined when it is not JSON (or was truncated). */
+export function bodyJson(res: HttpResponse): unknown {
+  if (res.truncated) return undefined;
+  try {
+    return JSON.parse(bodyText(res));
+  } catch {
+    return undefined;
+  }
+}
+
+/** One-line description of an exchange for evidence: `GET http://x/health → 200 in 12.3 ms`. */
+export function describeExchange(ex: HttpExchange): string {
+  const ms = (ex.timings.totalUs / 1000).toFixed(1);
+  const head = `${ex.request.method} ${ex.request.url}`;
+  if (!ex.ok) return `${head} → ${ex.kind}${ex.code ? ` (${ex.code})` : ''} after ${ms} ms: ${ex.message}`;
+  return `${head} → ${ex.status} in ${ms} ms${ex.truncated ? ` (body over ${ex.body.length} bytes, truncated)` : ''}`;
+}
+
+/** Short redacted excerpt of a response body for evidence. */
+export function bodyExcerpt(res: HttpResponse, redactor?: Redactor, max = 200): string {
+  const text = bodyText(res);
+  return excerpt(redactor ? redactor.redact(text) : text, max);
+}
+
+function elapsedUs(start: bigint): number {
+  return Number((process.hrtime.bigint() - start) / 1000n);
+}
+
+/** Maps a thrown error to a failure kind. */
+export function classifyError(err: unknown): { kind: NetworkErrorKind; code?: string; message: string } {
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  const message = String(e?.message ?? err);
+  const c = code ?? '';
+  let kind: NetworkErrorKind = 'other';
+  if (c === 'ECONNREFUSED') kind = 'refused';
+  else if (c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NONAME' || c === 'EAI_FAIL') kind = 'dns';
+  else if (c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED') kind = 'reset';
+  else if (/TIMEOUT/.test(c) || c === 'ETIMEDOUT' || e?.name === 'TimeoutError') kind = 'timeout';
+  else if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/i.test(c) || /certificate|self[- ]signed|tls|ssl/i.test(message)) kind = 'tls';
+  else if (c.startsWith('HPE_') || c === 'UND_ERR_INFO' || c === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_INVALID_ARG') kind = 'protocol';
+  else if (e?.name === 'AbortError' || c === 'UND_ERR_ABORTED' || c === 'ABORT_ERR') kind = 'aborted';
+  return code === undefined ? { kind, message } : { kind, code, message };
+}
+
+/** Creates the undici-based client for a target. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const baseUrl = new URL(options.baseUrl);
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const redact = (s: string) => (options.redactor ? options.redactor.redact(s) : s);
+  const tls = options.tls ?? {};
+  const agent = new Agent({
+    connect: {
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.servername ? { servername: tls.servername } : {}),
+      timeout: defaultTimeoutMs,
+    },
+    keepAliveTimeout: 4000,
+    connections: 64,
+  });
+
+  const resolve = (urlOrPath: string): URL => new URL(urlOrPath, baseUrl);
+
+  async function once(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    maxBody: number,
+    signal: AbortSignal,
+  ): Promise<{ res?: Omit<HttpResponse, 'redirects' | 'request'>; fail?: Omit<HttpFailure, 'redirects' | 'request'> }> {
+    const start = process.hrtime.bigint();
+    let headersUs: number | undefined;
+    let data: Dispatcher.ResponseData | undefined;
+    try {
+      data = await agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body ?? null,
+        signal,
+        // The overall deadline is the signal; these only keep undici from waiting longer.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      headersUs = elapsedUs(start);
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let received = 0;
+      let truncated = false;
+      for await (const chunk of data.body as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (kept < maxBody) {
+          const take = chunk.subarray(0, maxBody - kept);
+          chunks.push(take);
+          kept += take.length;
+        }
+        if (received > maxBody) {
+          truncated = true;
+          break; // leaving the loop destroys the stream: the rest is never read
+        }
+      }
+      if (truncated) data.body.destroy();
+      const headersOut: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(data.headers)) if (v !== undefined) headersOut[k.toLowerCase()] = v;
+      return {
+        res: {
+          ok: true,
+          status: data.statusCode,
+          headers: headersOut,
+          body: Buffer.concat(chunks),
+          truncated,
+          bodyBytes: received,
+          timings: { headersUs, totalUs: elapsedUs(start) },
+        },
+      };
+    } catch (err) {
+      data?.body.destroy();
+      const totalUs = elapsedUs(start);
+      const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+      const c = timedOut ? { kind: 'timeout' as const, code: 'TIMEOUT', message: 'no complete answer before the timeout' } : classifyError(err);
+      return {
+        fail: {
+          ok: false,
+          kind: c.kind,
+          ...(c.code ? { code: c.code } : {}),
+          message: redact(c.message),
+          timings: headersUs === undefined ? { totalUs } : { headersUs, totalUs },
+        },
+      };
+    }
+  }
+
+  async function request(req: HttpRequest): Promise<HttpExchange> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+    const maxBody = req.maxBodyBytes ?? defaultMaxBody;
+    const follow = req.followRedirects ?? false;
+    const maxRedirects = req.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const headers: Record<string, string> = {
+      'user-agent': options.userAgent ?? 'golive',
+      ...(req.noDefaultHeaders ? {} : options.defaultHeaders),
+      ...req.headers,
+    };
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const redirects: RedirectHop[] = [];
+    const seen = new Set<string>();
+    let url = resolve(req.url);
+    let curMethod = method;
+    let body = req.body;
+    const totalStart = process.hrtime.bigint();
+    for (;;) {
+      seen.add(url.href);
+      const { res, fail } = await once(curMethod, url, headers, body, maxBody, signal);
+      const reqInfo = { method: curMethod, url: redact(url.href) };
+      if (fail) return { ...fail, request: reqInfo, redirects, timings: { ...fail.timings, totalUs: elapsedUs(totalStart) } };
+      if (!res) throw new Error('unreachable');
+      const location = headerValue(res.headers, 'location');
+      if (!follow || res.status < 300 || res.status >= 400 || res.status === 304 || !location) {
+        return { ...res, request: reqInfo, redirects, timings: { ...res.timings, totalUs: elapsedUs(totalStart) } };
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        return { ...res, request: reqInfo, redirects, timings: { ...res.timings, totalUs: elapsedUs(totalStart) } };
+      }
+      redirects.push({ status: res.status, from: redact(url.href), location: redact(next.href) });
+      const failBase = { ok: false as const, request: reqInfo, redirects, timings: { totalUs: elapsedUs(totalStart) } };
+      if (seen.has(next.href)) return { ...failBase, kind: 'redirect-loop', message: `redirect loop back to ${redact(next.href)}` };
+      if (redirects.length > maxRedirects) return { ...failBase, kind: 'too-many-redirects', message: `more than ${maxRedirects} redirects` };
+      // Credentials must not follow a redirect to another origin.
+      if (next.origin !== url.origin) {
+        delete headers.authorization;
+        delete headers.cookie;
+      }
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && curMethod === 'POST')) {
+        curMethod = 'GET';
+        body = undefined;
+      }
+      url = next;
+    }
+  }
+
+  return {
+    baseUrl,
+    request,
+    resolve,
+    close: () => agent.close(),
+  };
+}
