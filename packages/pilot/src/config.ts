@@ -1,0 +1,317 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Deployment environments pilot knows; production turns several defaults into requirements. */
+export const APP_ENVS = ['development', 'staging', 'production', 'test'] as const;
+
+/** The environment values pilot treats as secrets: never logged, never printed in errors. */
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_SIGNING_SECRET',
+  'STRIPE_SECRET_KEY',
+  'SMTP_URL',
+  'ADMIN_TOKEN',
+  'PILOT_BOOTSTRAP_API_KEY',
+  'PILOT_BOOTSTRAP_SIGNING_SECRET',
+] as const;
+
+const intFromEnv = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const urlWithProtocols = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `expected a URL with protocol ${protocols.join(' or ')}`);
+
+/**
+ * Schema of every environment variable pilot reads. Keys are the variable names; `.env.example`
+ * and docs/CONFIGURATION.md list exactly these keys (a test keeps them in sync).
+ */
+export const envSchema = z.object({
+  APP_ENV: z.enum(APP_ENVS).default('development'),
+  PORT: intFromEnv(0, 65535).default(8000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
+  DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
+  PILOT_DATA_DIR: z.string().trim().min(1).optional(),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().trim().startsWith('whsec_', 'expected a value starting with whsec_').optional(),
+  STRIPE_SIGNING_SECRET: z.string().trim().startsWith('whsec_', 'expected a value starting with whsec_').optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .trim()
+    .regex(/^(sk|rk)_(test|live)_/, 'expected a value starting with sk_test_, sk_live_, rk_test_ or rk_live_')
+    .optional(),
+  NOTIFY_MODE: z.enum(['mock', 'smtp']).default('mock'),
+  SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
+  EMAIL_FROM: z.email('expected an e-mail address').optional(),
+  ADMIN_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
+  RATE_LIMIT_MAX: intFromEnv(1, 1_000_000).default(600),
+  RATE_LIMIT_WINDOW_MS: intFromEnv(100, 86_400_000).default(60_000),
+  BODY_LIMIT_BYTES: intFromEnv(64, 100 * 1024 * 1024).default(64 * 1024),
+  REQUEST_TIMEOUT_MS: intFromEnv(1000, 600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: intFromEnv(1000, 600_000).default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: intFromEnv(1000, 600_000).default(72_000),
+  DRAIN_DELAY_MS: intFromEnv(0, 600_000).default(5_000),
+  SHUTDOWN_GRACE_MS: intFromEnv(1000, 600_000).default(25_000),
+  PILOT_BOOTSTRAP_TENANT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ . -')
+      .optional(),
+  ),
+  PILOT_BOOTSTRAP_API_KEY: optionalString.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
+  PILOT_BOOTSTRAP_SIGNING_SECRET: optionalString.pipe(
+    z.string().min(16, 'expected at least 16 characters').optional(),
+  ),
+  PILOT_BOOTSTRAP_KEY_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected 1-32 characters of A-Z a-z 0-9 _ . -')
+    .default('k1'),
+});
+
+/** Names of every variable the schema knows, in declaration order. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Parsed, validated configuration: what `buildApp` receives. */
+export interface PilotConfig {
+  appEnv: (typeof APP_ENVS)[number];
+  port: number;
+  host: string;
+  logLevel: string;
+  /** PostgreSQL connection string; when unset pilot embeds PGlite. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  /** PGlite data directory; `memory://` keeps everything in memory. */
+  dataDir: string;
+  redisUrl: string | undefined;
+  stripeWebhookSecret: string | undefined;
+  stripeSecretKey: string | undefined;
+  notifyMode: 'mock' | 'smtp';
+  smtpUrl: string | undefined;
+  emailFrom: string | undefined;
+  adminToken: string;
+  /** True when ADMIN_TOKEN was generated at boot (development only): the admin API is then unusable. */
+  adminTokenGenerated: boolean;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  drainDelayMs: number;
+  shutdownGraceMs: number;
+  bootstrap: { tenantId: string; apiKey: string; signingSecret: string; keyId: string } | undefined;
+}
+
+/** One problem found in the environment: the variable and what was expected. Never the value. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Thrown by {@link loadConfig} when the environment is invalid; carries every problem at once. */
+export class ConfigError extends Error {
+  readonly code = 'PILOT_ERR_CONFIG';
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Result of {@link parseConfig}: a union so callers must look at the issues. */
+export type ParseConfigResult = { ok: true; config: PilotConfig } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Validates an environment (default `process.env`) and returns the typed configuration or the
+ * complete list of problems. Issue messages name variables and expectations, never values, so they
+ * can be printed safely even when a secret is malformed.
+ */
+export function parseConfig(env: Record<string, string | undefined> = process.env): ParseConfigResult {
+  const input: Record<string, string> = {};
+  for (const key of CONFIG_VARIABLES) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      variable: String(i.path[0] ?? '(environment)'),
+      // zod messages for type errors can quote the received value; keep only the expectation.
+      message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
+    }));
+    return { ok: false, issues };
+  }
+  const e = parsed.data;
+  const issues: ConfigIssue[] = [];
+  const production = e.APP_ENV === 'production';
+
+  const boot = [e.PILOT_BOOTSTRAP_TENANT, e.PILOT_BOOTSTRAP_API_KEY, e.PILOT_BOOTSTRAP_SIGNING_SECRET];
+  const bootSet = boot.filter((v) => v !== undefined).length;
+  if (bootSet !== 0 && bootSet !== 3) {
+    const missing = ['PILOT_BOOTSTRAP_TENANT', 'PILOT_BOOTSTRAP_API_KEY', 'PILOT_BOOTSTRAP_SIGNING_SECRET'].filter(
+      (_, i) => boot[i] === undefined,
+    );
+    for (const m of missing) {
+      issues.push({
+        variable: m,
+        message:
+          'required when any of PILOT_BOOTSTRAP_TENANT, PILOT_BOOTSTRAP_API_KEY, PILOT_BOOTSTRAP_SIGNING_SECRET is set (all three or none)',
+      });
+    }
+  }
+  if (e.STRIPE_WEBHOOK_SECRET && e.STRIPE_SIGNING_SECRET && e.STRIPE_WEBHOOK_SECRET !== e.STRIPE_SIGNING_SECRET) {
+    issues.push({
+      variable: 'STRIPE_SIGNING_SECRET',
+      message: 'differs from STRIPE_WEBHOOK_SECRET (it is an alias): set only one',
+    });
+  }
+  const stripeWebhookSecret = e.STRIPE_WEBHOOK_SECRET ?? e.STRIPE_SIGNING_SECRET;
+  if (e.NOTIFY_MODE === 'smtp') {
+    if (!e.SMTP_URL) issues.push({ variable: 'SMTP_URL', message: 'required when NOTIFY_MODE=smtp' });
+    if (!e.EMAIL_FROM) issues.push({ variable: 'EMAIL_FROM', message: 'required when NOTIFY_MODE=smtp' });
+  }
+  if (production) {
+    if (!e.ADMIN_TOKEN) issues.push({ variable: 'ADMIN_TOKEN', message: 'required when APP_ENV=production' });
+    if (!stripeWebhookSecret)
+      issues.push({ variable: 'STRIPE_WEBHOOK_SECRET', message: 'required when APP_ENV=production' });
+    if (!e.DATABASE_URL && !e.PILOT_DATA_DIR)
+      issues.push({
+        variable: 'DATABASE_URL',
+        message: 'required when APP_ENV=production (or set PILOT_DATA_DIR to choose the embedded data directory)',
+      });
+    if (e.PILOT_DATA_DIR === 'memory://')
+      issues.push({ variable: 'PILOT_DATA_DIR', message: 'memory:// loses data at restart; not allowed in production' });
+  }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    issues.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' });
+  }
+  if (e.DRAIN_DELAY_MS >= e.SHUTDOWN_GRACE_MS) {
+    issues.push({ variable: 'DRAIN_DELAY_MS', message: 'must be smaller than SHUTDOWN_GRACE_MS' });
+  }
+  if (issues.length > 0) return { ok: false, issues };
+
+  return {
+    ok: true,
+    config: {
+      appEnv: e.APP_ENV,
+      port: e.PORT,
+      host: e.HOST,
+      logLevel: e.LOG_LEVEL,
+      databaseUrl: e.DATABASE_URL,
+      databasePoolMax: e.DATABASE_POOL_MAX,
+      dataDir: e.PILOT_DATA_DIR ?? (e.APP_ENV === 'test' ? 'memory://' : '.pilot-data'),
+      redisUrl: e.REDIS_URL,
+      stripeWebhookSecret,
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      notifyMode: e.NOTIFY_MODE,
+      smtpUrl: e.SMTP_URL,
+      emailFrom: e.EMAIL_FROM,
+      // A generated token is never printed: nobody can use the admin API until ADMIN_TOKEN is set.
+      adminToken: e.ADMIN_TOKEN ?? randomBytes(32).toString('base64url'),
+      adminTokenGenerated: e.ADMIN_TOKEN === undefined,
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      drainDelayMs: e.DRAIN_DELAY_MS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      bootstrap:
+        e.PILOT_BOOTSTRAP_TENANT && e.PILOT_BOOTSTRAP_API_KEY && e.PILOT_BOOTSTRAP_SIGNING_SECRET
+          ? {
+              tenantId: e.PILOT_BOOTSTRAP_TENANT,
+              apiKey: e.PILOT_BOOTSTRAP_API_KEY,
+              signingSecret: e.PILOT_BOOTSTRAP_SIGNING_SECRET,
+              keyId: e.PILOT_BOOTSTRAP_KEY_ID,
+            }
+          : undefined,
+    },
+  };
+}
+
+function describeExpectation(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  return issue.message;
+}
+
+/** Like {@link parseConfig} but throws a {@link ConfigError} listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): PilotConfig {
+  const r = parseConfig(env);
+  if (!r.ok) throw new ConfigError(r.issues);
+  return r.config;
+}
+
+/**
+ * A view of the configuration safe to log: secrets become `"[set]"` or `"[unset]"`, URLs lose their
+ * credentials. Used for the start-up log line and `/health/detailed`.
+ */
+export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
+  const flag = (v: string | undefined) => (v ? '[set]' : '[unset]');
+  return {
+    appEnv: c.appEnv,
+    port: c.port,
+    host: c.host,
+    logLevel: c.logLevel,
+    database: c.databaseUrl ? `postgres ${redactUrl(c.databaseUrl)}` : `pglite ${c.dataDir}`,
+    databasePoolMax: c.databasePoolMax,
+    redis: c.redisUrl ? redactUrl(c.redisUrl) : '[unset: in-memory rate limit]',
+    stripeWebhookSecret: flag(c.stripeWebhookSecret),
+    stripeSecretKey: c.stripeSecretKey
+      ? c.stripeSecretKey.includes('_live_')
+        ? '[set: live]'
+        : '[set: test]'
+      : '[unset]',
+    notifyMode: c.notifyMode,
+    smtp: c.smtpUrl ? redactUrl(c.smtpUrl) : '[unset]',
+    emailFrom: c.emailFrom ?? '[unset]',
+    adminApi: c.adminTokenGenerated ? 'disabled (ADMIN_TOKEN unset)' : 'enabled (ADMIN_TOKEN set)',
+    rateLimitMax: c.rateLimitMax,
+    rateLimitWindowMs: c.rateLimitWindowMs,
+    bodyLimitBytes: c.bodyLimitBytes,
+    requestTimeoutMs: c.requestTimeoutMs,
+    headersTimeoutMs: c.headersTimeoutMs,
+    keepAliveTimeoutMs: c.keepAliveTimeoutMs,
+    drainDelayMs: c.drainDelayMs,
+    shutdownGraceMs: c.shutdownGraceMs,
+    bootstrapTenant: c.bootstrap ? { tenantId: c.bootstrap.tenantId, keyId: c.bootstrap.keyId } : '[unset]',
+  };
+}
+
+/** Removes user and password from a URL; an unparsable value is hidden entirely. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.username) u.username = '***';
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparsable]';
+  }
+}

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Mutex } from '../lib/mutex.ts';
+import type { Db, Queryable, QueryResult, TxOptions } from './types.ts';
+
+/** Role the embedded database switches to after migrations, so row-level security applies. */
+export const PGLITE_APP_ROLE = 'pilot_app';
+
+/**
+ * Embedded PostgreSQL (PGlite, WebAssembly). Single connection: every statement and transaction
+ * goes through one mutex. `dataDir` = `memory://` keeps the data in memory.
+ */
+export class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly #pg: PGlite;
+  readonly #mutex = new Mutex();
+  #closed = false;
+
+  private constructor(pg: PGlite) {
+    this.#pg = pg;
+  }
+
+  /** Opens (and creates when needed) the database in `dataDir`. */
+  static async open(dataDir: string): Promise<PgliteDb> {
+    if (dataDir !== 'memory://' && !dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+    const pg = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+    await pg.waitReady;
+    return new PgliteDb(pg);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async #raw<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    const r = await this.#pg.query<T>(sql, params as never[] | undefined);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    return this.#mutex.run(() => this.#raw<T>(sql, params));
+  }
+
+  /** Runs a multi-statement script (migrations); no parameters. */
+  exec(sql: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      await this.#pg.exec(sql);
+    });
+  }
+
+  tx<T>(fn: (q: Queryable) => Promise<T>, options: TxOptions = {}): Promise<T> {
+    return this.#mutex.run(async () => {
+      await this.#pg.exec('BEGIN');
+      const q: Queryable = { query: (sql, params) => this.#raw(sql, params) };
+      try {
+        if (options.tenantId !== undefined) {
+          await this.#raw("SELECT set_config('app.tenant_id', $1, true)", [options.tenantId]);
+        }
+        const result = await fn(q);
+        await this.#pg.exec('COMMIT');
+        return result;
+      } catch (err) {
+        await this.#pg.exec('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * PGlite runs as a superuser, and superusers bypass row-level security even with FORCE. After
+   * migrations, create an ordinary role and switch the session to it for good.
+   */
+  async assumeAppRole(): Promise<void> {
+    await this.exec(`
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${PGLITE_APP_ROLE}') THEN
+          CREATE ROLE ${PGLITE_APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+        END IF;
+      END $$;
+      GRANT USAGE ON SCHEMA public TO ${PGLITE_APP_ROLE};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${PGLITE_APP_ROLE};
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${PGLITE_APP_ROLE};
+      SET ROLE ${PGLITE_APP_ROLE};
+    `);
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Wait for the transaction in progress, if any, before closing the engine.
+    await this.#mutex.run(() => this.#pg.close());
+  }
+}

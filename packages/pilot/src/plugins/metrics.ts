@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** The Prometheus metrics of one app instance (own registry, so tests can build several apps). */
+export interface PilotMetrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  httpTotal: Counter<'method' | 'route' | 'status_code'>;
+  eventsIngested: Counter<'tenant'>;
+  eventsDeduplicated: Counter<'tenant' | 'outcome'>;
+  signaturesRejected: Counter<'reason'>;
+  webhooksReceived: Counter<'provider' | 'outcome'>;
+}
+
+/** Creates the registry with process metrics, HTTP metrics and the domain counters. */
+export function createMetrics(): PilotMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    httpTotal: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route template and status',
+      labelNames: ['method', 'route', 'status_code'],
+      registers: [registry],
+    }),
+    eventsIngested: new Counter({
+      name: 'pilot_events_ingested_total',
+      help: 'Events stored (first delivery of an idempotency key)',
+      labelNames: ['tenant'],
+      registers: [registry],
+    }),
+    eventsDeduplicated: new Counter({
+      name: 'pilot_events_deduplicated_total',
+      help: 'Ingest requests answered without storing: replayed, in flight, or key reused with another body',
+      labelNames: ['tenant', 'outcome'],
+      registers: [registry],
+    }),
+    signaturesRejected: new Counter({
+      name: 'pilot_signatures_rejected_total',
+      help: 'Requests refused for their HMAC signature',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    webhooksReceived: new Counter({
+      name: 'pilot_webhooks_received_total',
+      help: 'Provider webhooks by outcome',
+      labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Records duration and count of every answered request. The route label is the route template
+ * (`/v1/events/:id`), never the raw URL: raw URLs would create one time series per id.
+ */
+export function registerHttpMetrics(app: FastifyInstance, m: PilotMetrics): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route, status_code: String(reply.statusCode) };
+    m.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    m.httpTotal.inc(labels);
+  });
+}

@@ -1,0 +1,164 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from '../lib/http-errors.ts';
+import { parseSignatureHeader, sha256Hex, verifySignature } from '../lib/signature.ts';
+import { ingestEvent } from '../services/ingest.ts';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+/** Resolves `Authorization: Bearer <apiKey>` to a tenant; 401 otherwise. */
+async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const m = BEARER.exec(req.headers.authorization ?? '');
+  const tenant = m?.[1] ? await req.server.pilot.tenants.resolve(m[1]) : null;
+  if (!tenant) {
+    reply.header('www-authenticate', 'Bearer realm="pilot"');
+    sendError(reply, 401, 'unauthorized', 'missing or unknown API key (Authorization: Bearer <apiKey>)');
+    return reply;
+  }
+  req.tenant = tenant;
+  req.log = req.log.child({ tenantId: tenant.tenantId });
+}
+
+/** `/v1/events`: signed, idempotent ingest and tenant-scoped reads. */
+export async function eventRoutes(app: FastifyInstance): Promise<void> {
+  const { db, metrics } = app.pilot;
+  app.addHook('onRequest', authenticate);
+
+  app.post('/v1/events', async (req, reply) => {
+    const tenant = req.tenant!;
+    const idempotencyKey = req.headers['idempotency-key'];
+    if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
+      return sendError(reply, 400, 'idempotency_key_required', 'the Idempotency-Key header is required');
+    }
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      return sendError(reply, 400, 'idempotency_key_invalid', 'Idempotency-Key must be 1-255 printable ASCII');
+    }
+    const raw = req.rawBody;
+    if (raw === null || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+      return sendError(reply, 400, 'body_invalid', 'the body must be a JSON object');
+    }
+    const path = req.url.split('?', 1)[0] ?? req.url;
+    const sigHeader = req.headers['x-signature'];
+    const parsed = parseSignatureHeader(typeof sigHeader === 'string' ? sigHeader : undefined);
+    if (typeof parsed === 'string') {
+      metrics.signaturesRejected.inc({ reason: parsed });
+      return sendError(reply, 401, `signature_${parsed}`, 'X-Signature must be t=<unix>,v1=<hex>[,kid=<id>]');
+    }
+    const verdict = verifySignature(parsed, tenant.signingKeys, req.method, path, raw);
+    if (!verdict.ok) {
+      metrics.signaturesRejected.inc({ reason: verdict.reason });
+      return sendError(reply, 401, `signature_${verdict.reason}`, signatureMessage(verdict.reason));
+    }
+    const outcome = await ingestEvent(db, {
+      tenantId: tenant.tenantId,
+      signature: parsed.v1,
+      idempotencyKey,
+      requestHash: sha256Hex(Buffer.concat([Buffer.from(`${req.method} ${path}\n`), raw])),
+      payloadJson: raw.toString('utf8'),
+    });
+    switch (outcome.kind) {
+      case 'created':
+        metrics.eventsIngested.inc({ tenant: tenant.tenantId });
+        return reply.code(outcome.status).type('application/json').send(outcome.body);
+      case 'replayed':
+        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'replayed' });
+        reply.header('idempotent-replayed', 'true');
+        return reply.code(outcome.status).type('application/json').send(outcome.body);
+      case 'in_flight':
+        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'in_flight' });
+        reply.header('retry-after', '1');
+        return sendError(reply, 409, 'idempotency_in_flight', 'a request with this Idempotency-Key is in progress');
+      case 'key_reused':
+        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'key_reused' });
+        return sendError(
+          reply,
+          422,
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with a different request body',
+        );
+      case 'signature_replayed':
+        metrics.signaturesRejected.inc({ reason: 'replayed' });
+        return sendError(reply, 401, 'signature_replayed', 'this signature was already used; sign again');
+    }
+  });
+
+  app.get('/v1/events', async (req, reply) => {
+    const tenant = req.tenant!;
+    const q = req.query as Record<string, unknown>;
+    const limitRaw = q.limit ?? '100';
+    if (typeof limitRaw !== 'string' || !/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) {
+      return sendError(reply, 400, 'limit_invalid', 'limit must be an integer between 1 and 1000');
+    }
+    const limit = Number(limitRaw);
+    const result = await db.tx(
+      async (tx) => {
+        const count = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+        const rows = await tx.query<EventRow>(
+          `SELECT id::text AS id, idempotency_key, payload, created_at FROM events
+           ORDER BY created_at DESC, id LIMIT $1`,
+          [limit],
+        );
+        return { count: count.rows[0]?.n ?? 0, events: rows.rows.map(toEvent) };
+      },
+      { tenantId: tenant.tenantId },
+    );
+    return result;
+  });
+
+  app.get('/v1/events/:id', async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    if (!UUID.test(id)) return sendError(reply, 404, 'not_found', 'no such event');
+    const r = await db.tx(
+      (tx) =>
+        tx.query<EventRow>(
+          'SELECT id::text AS id, idempotency_key, payload, created_at FROM events WHERE id = $1',
+          [id],
+        ),
+      { tenantId: req.tenant!.tenantId },
+    );
+    const row = r.rows[0];
+    // Another tenant's event is indistinguishable from a missing one: RLS hides it.
+    if (!row) return sendError(reply, 404, 'not_found', 'no such event');
+    return toEvent(row);
+  });
+
+  app.delete('/v1/events/:id', async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    if (!UUID.test(id)) return sendError(reply, 404, 'not_found', 'no such event');
+    const r = await db.tx((tx) => tx.query('DELETE FROM events WHERE id = $1', [id]), {
+      tenantId: req.tenant!.tenantId,
+    });
+    if (r.rowCount === 0) return sendError(reply, 404, 'not_found', 'no such event');
+    return reply.code(204).send();
+  });
+}
+
+interface EventRow {
+  id: string;
+  idempotency_key: string;
+  payload: unknown;
+  created_at: Date | string;
+}
+
+function toEvent(r: EventRow) {
+  return {
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    payload: r.payload,
+    createdAt: r.created_at instanceof Date ? r.created_at.toISOString() : new Date(r.created_at).toISOString(),
+  };
+}
+
+function signatureMessage(reason: string): string {
+  switch (reason) {
+    case 'stale':
+      return 'signature timestamp is more than 300 s old';
+    case 'future':
+      return 'signature timestamp is more than 300 s in the future';
+    case 'unknown_key':
+      return 'no active signing key matches kid';
+    default:
+      return 'signature does not match';
+  }
+}

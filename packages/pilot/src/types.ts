@@ -1,0 +1,35 @@
+import type { PilotConfig } from './config.ts';
+import type { Db } from './db/index.ts';
+import type { PilotMetrics } from './plugins/metrics.ts';
+import type { Notifier } from './services/notifier.ts';
+import type { TenantContext, TenantDirectory } from './services/tenants.ts';
+
+/** Lifecycle flags read by the probes. */
+export interface AppState {
+  /** Set at the first SIGTERM: readiness answers 503 while in-flight work drains. */
+  shuttingDown: boolean;
+  startedAt: number;
+}
+
+/** Everything the routes share, decorated on the fastify instance as `app.pilot`. */
+export interface PilotServices {
+  config: PilotConfig;
+  db: Db;
+  tenants: TenantDirectory;
+  metrics: PilotMetrics;
+  notifier: Notifier;
+  state: AppState;
+  version: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pilot: PilotServices;
+  }
+  interface FastifyRequest {
+    /** Set by the API-key authentication of /v1 routes. */
+    tenant: TenantContext | null;
+    /** The exact bytes of a JSON body, kept for signature checks. */
+    rawBody: Buffer | null;
+  }
+}
