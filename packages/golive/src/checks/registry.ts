@@ -2,11 +2,13 @@
  * The registry of built-in check kinds. The config schema is built from it, so a kind added here is
  * validated, documented by `golive schema` and runnable. Keep the list sorted by kind.
  */
+import { healthCheck } from './health.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
 export const builtinChecks: readonly CheckDefinition[] = [
   // kinds are added here, one import each
+  healthCheck,
 ];
 
 /** Finds a kind among the built-ins and any user-defined checks. */

@@ -1,0 +1,39 @@
+/** Option fields shared by the HTTP-based checks, so names, defaults and limits agree across kinds. */
+import { z } from 'zod';
+
+/** Extra request headers (merged over the target's default headers). */
+export const headersOption = () => z.record(z.string(), z.string()).default({}).describe('Extra request headers, merged over the target headers.');
+
+/** Per-request timeout in ms. */
+export const requestTimeoutOption = (defaultMs: number) =>
+  z.number().int().positive().max(600_000).default(defaultMs).describe('Per-request timeout in ms (connect, headers and body).');
+
+/** Response body cap in bytes: past it the connection is dropped, so a huge body costs bounded time and memory. */
+export const maxBodyBytesOption = (defaultBytes: number) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024)
+    .default(defaultBytes)
+    .describe('Response bytes read at most; a longer body is cut and reported.');
+
+/** A path (`/health`) or absolute URL resolved against the target. */
+export const pathOption = (defaultPath: string) =>
+  z.string().min(1).default(defaultPath).describe('Path resolved against the target base URL (an absolute http(s) URL is used as is).');
+
+/** An absolute http(s) URL that overrides `path`. */
+export const urlOption = () =>
+  z
+    .string()
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, 'expected an absolute http(s) URL')
+    .optional()
+    .describe('Absolute http(s) URL; overrides `path` (e.g. the seed variable HEALTH_URL).');
+
