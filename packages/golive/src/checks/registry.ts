@@ -3,11 +3,13 @@
  * validated, documented by `golive schema` and runnable. Keep the list sorted by kind.
  */
 import { healthCheck } from './health.ts';
+import { canaryCheck } from './canary.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
 export const builtinChecks: readonly CheckDefinition[] = [
   // kinds are added here, one import each
+  canaryCheck,
   healthCheck,
 ];
 

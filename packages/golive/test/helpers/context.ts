@@ -40,7 +40,8 @@ export async function makeContext(
     clock: {
       now: () => Date.now(),
       monoUs: () => Number(process.hrtime.bigint() / 1000n),
-      sleep: (ms, s) => sleep(ms, undefined, s ? { signal: s } : undefined),
+      // The Clock contract: reject with the signal's own reason, not a generic AbortError.
+      sleep: (ms, s) => sleep(ms, undefined, s ? { signal: s } : undefined).catch((e: unknown) => Promise.reject(s?.aborted ? s.reason : e)),
     },
     signal,
     timeoutMs,
