@@ -34,7 +34,8 @@ export class PgliteDb implements Db {
 
   async #raw<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
     const r = await this.#pg.query<T>(sql, params as never[] | undefined);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    // PGlite reports affectedRows 0 for SELECT; pg reports the row count. Align on pg.
+    return { rows: r.rows, rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
   }
 
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
