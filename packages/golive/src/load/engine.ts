@@ -1,0 +1,569 @@
+/**
+ * The load engine of one thread: an undici Pool (connections = concurrency, no pipelining), requests sent
+ * through `dispatch` with a light handler (no streams, bodies counted and dropped as they arrive), latencies
+ * in integer microseconds into HDR histograms.
+ *
+ * Closed model: `concurrency` loops, each sending its next request when the previous one answered.
+ * Open model: request i is due at start + i / rate whatever the server does; at most `maxInFlight` are in
+ * flight and due requests wait in a queue. Latency is measured from the scheduled start (the wait counts:
+ * no coordinated omission); the latency from the actual send and the schedule lag are reported beside it.
+ */
+import { performance } from 'node:perf_hooks';
+import { Pool, type Dispatcher } from 'undici';
+import type { Redactor } from '../core/redact.ts';
+import { classifyError, type NetworkErrorKind } from '../http/client.ts';
+import { createHistogram, DEFAULT_EXACT_SAMPLE_LIMIT, ExactSamples, encodeHistogram, type LatencyHistogram, summarize } from './histogram.ts';
+import {
+  type AbortInfo,
+  deriveFlags,
+  type ErrorSample,
+  LOAD_RESULT_FORMAT,
+  LOAD_RESULT_VERSION,
+  type LoadModel,
+  type LoadResult,
+  MAX_ERROR_SAMPLES,
+  MAX_STALLS,
+  type ReplyCounts,
+  type Stall,
+} from './result.ts';
+import type { Plan } from './scenario.ts';
+
+/** Model options as callers give them. */
+export type ModelOptions =
+  | { type: 'closed'; concurrency: number; total?: number; durationMs?: number }
+  | { type: 'open'; ratePerSec: number; total?: number; durationMs?: number; maxInFlight: number; maxQueue?: number | null };
+
+/** Abort the run when too many of the last `window` requests failed with a 5xx or a network error. */
+export interface SpikeOptions {
+  /** Number of most recent completions looked at. */
+  window: number;
+  /** Fraction (0..1) of them that must be bad to abort, e.g. 0.5. */
+  ratio: number;
+}
+
+/** A live view of a running load for progress displays. */
+export interface ProgressSnapshot {
+  elapsedMs: number;
+  /** Completed requests (responses + failures). */
+  done: number;
+  planned: number | null;
+  /** Completions per second over the last interval. */
+  currentRps: number;
+  /** p95 so far in ms (null before the first response). */
+  p95Ms: number | null;
+  failed: number;
+  status5xx: number;
+  queued: number;
+}
+
+/** Options of one engine. */
+export interface EngineOptions {
+  baseUrl: string;
+  plan: Plan;
+  model: ModelOptions;
+  /** Headers and body inactivity timeout per request (default 10 s). */
+  timeoutMs?: number;
+  /** Side-effect-free requests sent (concurrently, on the pool's connections) before the timed phase. */
+  warmup?: { requests: number; path: string; method?: 'GET' | 'HEAD'; headers?: Record<string, string> } | null;
+  exactSampleLimit?: number;
+  abortOnSpike?: SpikeOptions | null;
+  /** A gap without any completion while requests are in flight is a stall when ≥ max(minMs, factor × p50). */
+  stall?: { minMs: number; factor: number };
+  /** Header marking a stored replay (default `idempotent-replayed`), counted when its value is `true`. */
+  replayHeader?: string;
+  /** Statuses counted as a first create (default [201]). */
+  createdStatus?: number[];
+  signal?: AbortSignal;
+  onProgress?: (p: ProgressSnapshot) => void;
+  progressIntervalMs?: number;
+  redactor?: Redactor;
+  /** Worker partitioning: this engine sends plan indices offset, offset + step, ... (default 0, 1). */
+  partition?: { offset: number; step: number };
+  /** Epoch ms at which the timed phase starts (workers share one schedule); default: right after warm-up. */
+  startAtEpochMs?: number;
+  /** Key pool of the whole run (for the result), when the plan has keys. */
+  keys?: { total: number; unique: number } | null;
+  tls?: { rejectUnauthorized?: boolean };
+  toolVersion?: string;
+}
+
+const EPOCH_OFFSET = performance.timeOrigin;
+
+function nowMs(): number {
+  return performance.now();
+}
+
+/** Number of indices i < total with i ≡ offset (mod step). */
+function partitionCount(total: number, offset: number, step: number): number {
+  if (!Number.isFinite(total)) return total;
+  return offset >= total ? 0 : Math.floor((total - 1 - offset) / step) + 1;
+}
+
+/** Runs one engine to completion and returns its result. Never throws for network trouble. */
+export async function runEngine(options: EngineOptions): Promise<LoadResult> {
+  const base = new URL(options.baseUrl);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const { offset, step } = options.partition ?? { offset: 0, step: 1 };
+  const model = options.model;
+  const connections = model.type === 'closed' ? model.concurrency : model.maxInFlight;
+  const pool = new Pool(base.origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: timeoutMs, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
+  });
+  const basePath = base.pathname.replace(/\/$/, '');
+  const fullPath = (p: string) => (p.startsWith('/') ? `${basePath}${p}` : `${basePath}/${p}`);
+  const redact = (s: string) => (options.redactor ? options.redactor.redact(s) : s);
+
+  // ---- warm-up
+  let warmup: LoadResult['warmup'] = null;
+  let warmupAbort: AbortInfo | null = null;
+  if (options.warmup && options.warmup.requests > 0) {
+    const w = options.warmup;
+    const t0 = nowMs();
+    let ok = 0;
+    let failed = 0;
+    let lastError = '';
+    const one = async () => {
+      try {
+        const res = await pool.request({
+          method: w.method ?? 'GET',
+          path: fullPath(w.path),
+          headers: w.headers ?? {},
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        await res.body.dump();
+        ok++;
+      } catch (err) {
+        failed++;
+        const c = classifyError(err);
+        lastError = `${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`;
+      }
+    };
+    await Promise.all(Array.from({ length: w.requests }, one));
+    warmup = { requests: w.requests, ok, failed, durationMs: nowMs() - t0 };
+    if (ok === 0) {
+      warmupAbort = {
+        reason: 'warmup-failed',
+        atMs: 0,
+        message: redact(`no warm-up request to ${w.method ?? 'GET'} ${base.origin}${fullPath(w.path)} got an answer; last error ${lastError}`),
+      };
+    }
+  }
+
+  // ---- recording state
+  const latency = createHistogram();
+  const uncorrected: LatencyHistogram | null = model.type === 'open' ? createHistogram() : null;
+  const lag: LatencyHistogram | null = model.type === 'open' ? createHistogram() : null;
+  const limit = options.exactSampleLimit ?? DEFAULT_EXACT_SAMPLE_LIMIT;
+  const latencySamples = new ExactSamples(limit);
+  const uncorrectedSamples = new ExactSamples(model.type === 'open' ? limit : 0);
+  const statusCounts = new Uint32Array(600);
+  const errors: Partial<Record<NetworkErrorKind, number>> = {};
+  const replies: ReplyCounts = { created: 0, replayed: 0, conflict: 0, other: 0 };
+  const replayHeader = (options.replayHeader ?? 'idempotent-replayed').toLowerCase();
+  const createdStatus = new Set(options.createdStatus ?? [201]);
+  const keyed = (options.plan.unique ?? null) !== null;
+  const errorSamples: ErrorSample[] = [];
+  const stalls: Stall[] = [];
+  const timelineResponses: number[] = [];
+  const timelineFailed: number[] = [];
+  const timeline5xx: number[] = [];
+  let bytesReceived = 0;
+  let bytesSent = 0;
+  let sent = 0;
+  let responses = 0;
+  let failed = 0;
+  let dropped = 0;
+  let queuedMax = 0;
+  let inflight = 0;
+  let lastCompletionMs = 0;
+  const spike = options.abortOnSpike ?? null;
+  const spikeRing = spike ? new Uint8Array(Math.max(1, spike.window)) : null;
+  let spikeIdx = 0;
+  let spikeFilled = 0;
+  let spikeBad = 0;
+  const stallOpt = options.stall ?? { minMs: 100, factor: 10 };
+
+  // ---- plan bounds for this partition
+  const planned = options.plan.size;
+  let localTotal: number;
+  let durationMs: number | null;
+  let intervalMs = 0;
+  if (model.type === 'closed') {
+    const total = model.total ?? planned;
+    localTotal = partitionCount(Math.min(total, planned), offset, step);
+    durationMs = model.durationMs ?? null;
+    if (!Number.isFinite(localTotal) && durationMs === null) throw new RangeError('closed model needs a total or a duration');
+  } else {
+    intervalMs = 1000 / model.ratePerSec;
+    const total = model.total ?? (model.durationMs !== undefined ? Math.floor((model.durationMs * model.ratePerSec) / 1000) : Number.NaN);
+    if (!Number.isFinite(total)) throw new RangeError('open model needs a total or a duration');
+    localTotal = partitionCount(Math.min(total, planned), offset, step);
+    durationMs = model.durationMs ?? total * intervalMs;
+  }
+
+  let stopped = false;
+  let abortInfo: AbortInfo | null = warmupAbort;
+  let t0 = 0;
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  const bucket = (tMs: number) => Math.max(0, Math.floor((tMs - t0) / 1000));
+  const bump = (arr: number[], b: number) => {
+    while (arr.length <= b) arr.push(0);
+    arr[b] = (arr[b] ?? 0) + 1;
+  };
+
+  const stop = (info: AbortInfo | null) => {
+    if (stopped) return;
+    stopped = true;
+    if (info && !abortInfo) abortInfo = info;
+  };
+
+  const onCancel = () => {
+    stop({ reason: 'cancelled', atMs: t0 ? nowMs() - t0 : 0, message: 'the run was cancelled (timeout or interrupt)' });
+    void pool.destroy().catch(() => {});
+    finish();
+  };
+  if (options.signal) {
+    if (options.signal.aborted) onCancel();
+    else options.signal.addEventListener('abort', onCancel, { once: true });
+  }
+
+  const trackSpike = (bad: boolean) => {
+    if (!spike || !spikeRing) return;
+    const v = bad ? 1 : 0;
+    if (spikeFilled === spikeRing.length) spikeBad -= spikeRing[spikeIdx] ?? 0;
+    else spikeFilled++;
+    spikeRing[spikeIdx] = v;
+    spikeBad += v;
+    spikeIdx = (spikeIdx + 1) % spikeRing.length;
+    if (spikeFilled === spikeRing.length && spikeBad > spike.ratio * spikeRing.length) {
+      stop({
+        reason: '5xx-spike',
+        atMs: nowMs() - t0,
+        message: `${spikeBad} of the last ${spikeRing.length} requests failed with a 5xx or a network error (limit ${Math.round(spike.ratio * 100)} %); stopped after ${responses + failed} requests`,
+      });
+    }
+  };
+
+  const noteCompletion = (end: number, sendMs: number) => {
+    const gapStart = Math.max(lastCompletionMs, sendMs);
+    const gap = end - gapStart;
+    if (gap >= stallOpt.minMs && stalls.length < MAX_STALLS) {
+      const p50 = latency.totalCount > 0 ? latency.getValueAtPercentile(50) / 1000 : 0;
+      if (gap >= stallOpt.factor * p50) stalls.push({ atMs: Math.round(gapStart - t0), durationMs: Math.round(gap) });
+    }
+    lastCompletionMs = end;
+  };
+
+  let next = 0; // local index of the next request to send
+  let launchNext: () => void = () => {};
+
+  class Handler implements Dispatcher.DispatchHandler {
+    scheduledMs: number;
+    sendMs: number;
+    status = 0;
+    replayed = false;
+    bytes = 0;
+    capture: Buffer[] | null = null;
+    constructor(scheduledMs: number, sendMs: number) {
+      this.scheduledMs = scheduledMs;
+      this.sendMs = sendMs;
+    }
+    onRequestStart(): void {}
+    onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+      this.status = statusCode;
+      if (keyed) {
+        const v = headers[replayHeader];
+        this.replayed = v === 'true' || (Array.isArray(v) && v.includes('true'));
+      }
+      if (statusCode >= 400 && errorSamples.length < MAX_ERROR_SAMPLES) this.capture = [];
+    }
+    onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+      this.bytes += chunk.length;
+      if (this.capture && this.bytes <= 512) this.capture.push(chunk);
+    }
+    onResponseEnd(): void {
+      const end = nowMs();
+      inflight--;
+      if (!stopped || abortInfo?.reason !== 'cancelled') {
+        responses++;
+        bytesReceived += this.bytes;
+        const status = this.status;
+        statusCounts[status < 600 ? status : 599] = (statusCounts[status < 600 ? status : 599] ?? 0) + 1;
+        const us = Math.max(1, Math.round((end - this.scheduledMs) * 1000));
+        latency.recordValue(us);
+        latencySamples.push(us);
+        if (uncorrected) {
+          const u = Math.max(1, Math.round((end - this.sendMs) * 1000));
+          uncorrected.recordValue(u);
+          uncorrectedSamples.push(u);
+        }
+        if (keyed) {
+          if (status === 409) replies.conflict++;
+          else if (this.replayed && status < 300) replies.replayed++;
+          else if (createdStatus.has(status)) replies.created++;
+          else replies.other++;
+        }
+        const b = bucket(end);
+        bump(timelineResponses, b);
+        if (status >= 500) bump(timeline5xx, b);
+        if (this.capture && errorSamples.length < MAX_ERROR_SAMPLES) {
+          const text = Buffer.concat(this.capture).toString('utf8').slice(0, 200).replace(/\s+/g, ' ');
+          errorSamples.push({ status, message: redact(`HTTP ${status}: ${text}`) });
+        }
+        noteCompletion(end, this.sendMs);
+        trackSpike(status >= 500);
+      }
+      launchNext();
+    }
+    onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+      const end = nowMs();
+      inflight--;
+      if (!stopped || abortInfo?.reason !== 'cancelled') {
+        failed++;
+        const c = classifyError(err);
+        errors[c.kind] = (errors[c.kind] ?? 0) + 1;
+        if (errorSamples.length < MAX_ERROR_SAMPLES) {
+          errorSamples.push({ kind: c.kind, message: redact(`${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`) });
+        }
+        bump(timelineFailed, bucket(end));
+        noteCompletion(end, this.sendMs);
+        trackSpike(true);
+      }
+      launchNext();
+    }
+  }
+
+  const send = (local: number, scheduledMs: number) => {
+    const req = options.plan.get(offset + local * step);
+    const sendMs = nowMs();
+    const h = new Handler(scheduledMs, sendMs);
+    inflight++;
+    sent++;
+    if (req.body) bytesSent += req.body.length;
+    if (lag) lag.recordValue(Math.max(1, Math.round((sendMs - scheduledMs) * 1000)));
+    try {
+      pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: fullPath(req.path), headers: req.headers, body: req.body ?? null }, h);
+    } catch (err) {
+      // undici refuses some requests synchronously (an invalid header value): counted like any failure.
+      h.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);
+    }
+  };
+
+  let endMs = 0;
+  const maybeFinish = () => {
+    if (inflight === 0 && (stopped || next >= localTotal || (durationMs !== null && model.type === 'closed' && nowMs() - t0 >= durationMs))) {
+      if (!endMs) endMs = nowMs();
+      finish();
+    }
+  };
+
+  let pumpTimer: NodeJS.Timeout | undefined;
+  let startOpen: () => void = () => {};
+  if (model.type === 'closed') {
+    const deadline = () => (durationMs === null ? Number.POSITIVE_INFINITY : t0 + durationMs);
+    launchNext = () => {
+      if (!stopped && next < localTotal && nowMs() < deadline()) {
+        send(next++, nowMs());
+        return;
+      }
+      maybeFinish();
+    };
+  } else {
+    const maxQueue = model.maxQueue ?? null;
+    const maxInFlight = model.maxInFlight;
+    // Local request j is global index offset + j·step, due at t0 + (offset + j·step) · interval.
+    const dueAt = (j: number) => t0 + (offset + j * step) * intervalMs;
+    const dueCount = (now: number) => {
+      const g = Math.floor((now - t0) / intervalMs); // global indices 0..g are due
+      if (g < offset) return 0;
+      return Math.min(localTotal, Math.floor((g - offset) / step) + 1);
+    };
+    const scheduleEnd = () => t0 + (durationMs ?? 0);
+    const drain = (now: number) => {
+      const due = dueCount(now);
+      while (!stopped && next < due && inflight < maxInFlight) {
+        const j = next++;
+        send(j, dueAt(j));
+      }
+      let queued = due - next;
+      if (maxQueue !== null && queued > maxQueue) {
+        dropped += queued - maxQueue;
+        next += queued - maxQueue;
+        queued = maxQueue;
+      }
+      if (queued > queuedMax) queuedMax = queued;
+      return due;
+    };
+    launchNext = () => {
+      if (!stopped) drain(nowMs());
+      maybeFinish();
+    };
+    const pump = () => {
+      pumpTimer = undefined;
+      if (stopped) return maybeFinish();
+      const now = nowMs();
+      const due = drain(now);
+      if (due >= localTotal) {
+        // Everything is due. Requests still queued after the schedule ended plus the timeout are dropped.
+        if (next < localTotal && now > scheduleEnd() + timeoutMs) {
+          dropped += localTotal - next;
+          next = localTotal;
+        }
+        if (next < localTotal) pumpTimer = setTimeout(pump, 5);
+        maybeFinish();
+        return;
+      }
+      pumpTimer = setTimeout(pump, Math.max(0, dueAt(due) - nowMs()));
+    };
+    startOpen = pump;
+  }
+
+  // ---- progress
+  let progressTimer: NodeJS.Timeout | undefined;
+  const startProgress = () => {
+    if (!options.onProgress) return;
+    let lastDone = 0;
+    let lastT = nowMs();
+    progressTimer = setInterval(() => {
+      const now = nowMs();
+      const d = responses + failed;
+      const rps = ((d - lastDone) * 1000) / Math.max(1, now - lastT);
+      lastDone = d;
+      lastT = now;
+      options.onProgress?.({
+        elapsedMs: now - t0,
+        done: d,
+        planned: Number.isFinite(localTotal) ? localTotal : null,
+        currentRps: rps,
+        p95Ms: latency.totalCount > 0 ? latency.getValueAtPercentile(95) / 1000 : null,
+        failed,
+        status5xx: statusCounts.slice(500).reduce((a, b) => a + b, 0),
+        queued: 0,
+      });
+    }, options.progressIntervalMs ?? 250);
+    progressTimer.unref();
+  };
+
+  // ---- timed phase
+  if (!abortInfo) {
+    if (options.startAtEpochMs !== undefined) {
+      const waitMs = options.startAtEpochMs - (EPOCH_OFFSET + nowMs());
+      if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+      t0 = options.startAtEpochMs - EPOCH_OFFSET;
+    } else {
+      t0 = nowMs();
+    }
+    lastCompletionMs = t0;
+    startProgress();
+    if (localTotal === 0) finish();
+    else if (model.type === 'closed') {
+      const n = Math.min(model.concurrency, Number.isFinite(localTotal) ? localTotal : model.concurrency);
+      for (let c = 0; c < n && !stopped; c++) send(next++, nowMs());
+      if (durationMs !== null) {
+        // A duration-bound run with no completions (a silent server) still ends: in-flight requests time out.
+        pumpTimer = setTimeout(() => maybeFinish(), durationMs + 1);
+      }
+    } else {
+      startOpen();
+    }
+    await done;
+  } else {
+    t0 = nowMs();
+    endMs = t0;
+  }
+  if (!endMs) endMs = nowMs();
+  if (progressTimer) clearInterval(progressTimer);
+  if (pumpTimer) clearTimeout(pumpTimer);
+  options.signal?.removeEventListener('abort', onCancel);
+  await pool.close().catch(() => pool.destroy().catch(() => {}));
+
+  // ---- result
+  const statusCodes: Record<string, number> = {};
+  const statusClasses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  statusCounts.forEach((n, code) => {
+    if (!n) return;
+    statusCodes[String(code)] = n;
+    const cls = code < 200 ? '1xx' : code < 300 ? '2xx' : code < 400 ? '3xx' : code < 500 ? '4xx' : '5xx';
+    statusClasses[cls] += n;
+  });
+  const elapsed = Math.max(0, endMs - t0);
+  const first = options.plan.size > 0 ? options.plan.get(offset) : undefined;
+  const resultModel: LoadModel =
+    model.type === 'closed'
+      ? { type: 'closed', concurrency: model.concurrency, total: Number.isFinite(localTotal) ? localTotal : null, durationMs: model.durationMs ?? null }
+      : {
+          type: 'open',
+          ratePerSec: model.ratePerSec / step,
+          total: localTotal,
+          durationMs: durationMs ?? 0,
+          maxInFlight: model.maxInFlight,
+          maxQueue: model.maxQueue ?? null,
+        };
+  const attempts = responses + failed;
+  const keys = options.keys ?? null;
+  const startEpoch = EPOCH_OFFSET + t0;
+  const endEpoch = EPOCH_OFFSET + endMs;
+  const result: LoadResult = {
+    format: LOAD_RESULT_FORMAT,
+    version: LOAD_RESULT_VERSION,
+    tool: { name: 'golive', version: options.toolVersion ?? '0.0.0' },
+    target: redact(`${base.origin}${first ? fullPath(first.path).split('?')[0] : basePath || '/'}`),
+    method: first?.method ?? 'GET',
+    model: resultModel,
+    workers: 1,
+    startMs: startEpoch,
+    endMs: endEpoch,
+    startedAt: new Date(startEpoch).toISOString(),
+    finishedAt: new Date(endEpoch).toISOString(),
+    durationMs: elapsed,
+    requests: {
+      planned: Number.isFinite(localTotal) ? localTotal : null,
+      sent,
+      responses,
+      failed,
+      dropped,
+      queuedMax,
+    },
+    statusClasses,
+    statusCodes,
+    errors,
+    errorRate: attempts === 0 ? 0 : (failed + statusClasses['5xx']) / attempts,
+    replies: keyed ? replies : null,
+    keys: keys ? { total: keys.total, unique: keys.unique, expectedRatio: keys.unique / keys.total } : null,
+    bytes: { received: bytesReceived, sentBody: bytesSent },
+    throughput: {
+      requestsPerSec: elapsed > 0 ? responses / (elapsed / 1000) : 0,
+      bytesPerSec: elapsed > 0 ? bytesReceived / (elapsed / 1000) : 0,
+    },
+    latency: summarize(latency, latencySamples.values),
+    latencyUncorrected: uncorrected ? summarize(uncorrected, uncorrectedSamples.values) : null,
+    scheduleLag: lag ? summarize(lag, null) : null,
+    stalls,
+    flags: [],
+    aborted: abortInfo,
+    warmup,
+    timeline: { bucketMs: 1000, responses: timelineResponses, failed: timelineFailed, status5xx: timeline5xx },
+    errorSamples,
+    dedup: null,
+    histograms: {
+      latency: encodeHistogram(latency),
+      uncorrected: uncorrected ? encodeHistogram(uncorrected) : null,
+      scheduleLag: lag ? encodeHistogram(lag) : null,
+    },
+    samplesUs: {
+      latency: latencySamples.values ? [...latencySamples.values] : null,
+      uncorrected: uncorrected && uncorrectedSamples.values ? [...uncorrectedSamples.values] : null,
+    },
+  };
+  result.flags = deriveFlags(result);
+  return result;
+}
