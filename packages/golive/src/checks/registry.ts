@@ -4,6 +4,7 @@
  */
 import { healthCheck } from './health.ts';
 import { canaryCheck } from './canary.ts';
+import { httpCheck } from './http.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
@@ -11,6 +12,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   // kinds are added here, one import each
   canaryCheck,
   healthCheck,
+  httpCheck,
 ];
 
 /** Finds a kind among the built-ins and any user-defined checks. */

@@ -29,7 +29,10 @@ export function parseJsonPath(path: string): PathSegment[] {
       if (c === '.') i++;
       else if (!first) bad('expected . or [');
       let j = i;
-      while (j < path.length && path[j] !== '.' && path[j] !== '[') j++;
+      while (j < path.length && path[j] !== '.' && path[j] !== '[') {
+        if (path[j] === ']') bad('unexpected ]');
+        j++;
+      }
       if (j === i) bad('empty key');
       out.push(path.slice(i, j));
       i = j;
