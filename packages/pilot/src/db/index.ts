@@ -44,7 +44,7 @@ export async function openDatabase(config: PilotConfig, log: DbLogger): Promise<
       const applied = await db.withClient(async (c) => {
         await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
         try {
-          return await migrate({ query: c.query, exec: async (sql) => void (await c.query(sql)) });
+          return await migrate(c);
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
         }

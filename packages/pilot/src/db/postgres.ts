@@ -55,13 +55,17 @@ export class PostgresDb implements Db {
   }
 
   /** Runs `fn` with one dedicated connection (e.g. to hold a session-level advisory lock). */
-  async withClient<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  async withClient<T>(fn: (q: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
       return await fn({
         query: async <R>(sql: string, params?: unknown[]) => {
           const r = await client.query(sql, params);
           return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+        },
+        // Multi-statement scripts go through the simple protocol, which returns one result per statement.
+        exec: async (sql: string) => {
+          await client.query(sql);
         },
       });
     } finally {
