@@ -1,0 +1,38 @@
+/**
+ * Security analysers: pure, network-free functions over recorded responses (CSP, headers, cookies,
+ * CORS, redirection, Subresource Integrity, Observatory-compatible scores and grades, gate decisions).
+ */
+export { analyzeHeaders, analyzeResponses, isLoopbackHost, type MultiAnalysis } from './analyze.ts';
+export { analyzeCookies, isSensitiveCookie, isSessionCookie, type ParsedCookie, parseSetCookie, splitSetCookie } from './cookies.ts';
+export { analyzeCors, DEFAULT_PROBE_ORIGIN } from './cors.ts';
+export { analyzeCsp, type CspAnalysis, type CspOrigin, type CspPolicy, DANGEROUSLY_BROAD, effectiveSources, listAllows, parseCsp } from './csp.ts';
+export { evaluateGate, type GateItem, type GatePolicy, type LabelledAnalysis, parseGrade, type Waiver, waiverExpired } from './gate.ts';
+export {
+  analyzeCorp,
+  analyzeExtras,
+  analyzeHsts,
+  analyzeReferrerPolicy,
+  analyzeXcto,
+  analyzeXfo,
+  type HstsPolicy,
+  ONE_YEAR_SECONDS,
+  parseHsts,
+  SIX_MONTHS_SECONDS,
+} from './headers.ts';
+export { findTags, isHtml, metaCspPolicies, metaReferrerPolicy } from './html.ts';
+export { analyzeRedirection } from './redirection.ts';
+export {
+  GRADE_CHART,
+  GRADES,
+  type Grade,
+  gradeAtLeast,
+  gradeOf,
+  MINIMUM_SCORE_FOR_EXTRA_CREDIT,
+  modifierOf,
+  OBSERVATORY_TESTS,
+  type ObservatoryTest,
+  SCORE_TABLE,
+  scoreOf,
+} from './scoring.ts';
+export { analyzeSri } from './sri.ts';
+export type * from './types.ts';
