@@ -25,6 +25,10 @@ const DESCRIPTIONS: Record<string, string> = {
 
 const decoder = new TextDecoder();
 
+function excerptValue(v: string): string {
+  return v.length > 160 ? `${v.slice(0, 157)}...` : v;
+}
+
 function test(name: ObservatoryTest, result: string, applicable = true): TestResult {
   const modifier = applicable ? modifierOf(name, result) : 0;
   return { test: name, result, modifier, pass: modifier >= 0, applicable, description: DESCRIPTIONS[result] ?? result.replaceAll('-', ' ') };
@@ -102,6 +106,12 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
     'x-frame-options': test('x-frame-options', xfo.result),
     'cross-origin-resource-policy': test('cross-origin-resource-policy', corp.result),
   };
+  for (const f of findings) {
+    // Evidence: the value seen, except for cookies (their values may be secrets).
+    if (f.header === undefined || f.header === 'set-cookie') continue;
+    const seen = headerLines(input.headers, f.header);
+    if (seen.length > 0 && !seen.some((v) => f.message.includes(v))) f.message += ` (${f.header}: ${excerptValue(seen.join(', '))})`;
+  }
   const { score, grade } = scoreOf(OBSERVATORY_TESTS.map((t) => tests[t].modifier));
   return { url: input.url, status: input.status, score, grade, tests, findings, csp: csp.summary, httpsApplicable };
 }

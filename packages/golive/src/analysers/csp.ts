@@ -193,7 +193,11 @@ function allAllow(policies: readonly CspPolicy[], directive: string, expr: strin
 
 /** Broad sources that every policy allows for a directive. */
 function broadAllowed(policies: readonly CspPolicy[], directive: string): string[] {
-  return DANGEROUSLY_BROAD.filter((b) => allAllow(policies, directive, b));
+  const allowed = DANGEROUSLY_BROAD.filter((b) => allAllow(policies, directive, b));
+  if (allowed.length === 0) return [];
+  // Name the sources actually written; an unrestricted directive is reported as `*`.
+  const written = allowed.filter((b) => policies.some((p) => effectiveSources(p, directive)?.includes(b)));
+  return written.length > 0 ? written : ['* (not restricted)'];
 }
 
 /** Insecure-scheme sources (http:, ftp:) that every policy allows for one of the directives. */

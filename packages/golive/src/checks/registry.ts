@@ -5,6 +5,7 @@
 import { healthCheck } from './health.ts';
 import { canaryCheck } from './canary.ts';
 import { httpCheck } from './http.ts';
+import { securityHeadersCheck } from './security-headers.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
@@ -13,6 +14,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   canaryCheck,
   healthCheck,
   httpCheck,
+  securityHeadersCheck,
 ];
 
 /** Finds a kind among the built-ins and any user-defined checks. */
