@@ -79,8 +79,11 @@ export interface EngineOptions {
   redactor?: Redactor;
   /** Worker partitioning: this engine sends plan indices offset, offset + step, ... (default 0, 1). */
   partition?: { offset: number; step: number };
-  /** Epoch ms at which the timed phase starts (workers share one schedule); default: right after warm-up. */
-  startAtEpochMs?: number;
+  /**
+   * Called after the warm-up; may return the epoch ms at which the timed phase starts, so several workers
+   * share one schedule. Default: the timed phase starts right after the warm-up.
+   */
+  beforeStart?: () => Promise<number | undefined>;
   /** Key pool of the whole run (for the result), when the plan has keys. */
   keys?: { total: number; unique: number } | null;
   tls?: { rejectUnauthorized?: boolean };
@@ -455,10 +458,11 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
 
   // ---- timed phase
   if (!abortInfo) {
-    if (options.startAtEpochMs !== undefined) {
-      const waitMs = options.startAtEpochMs - (EPOCH_OFFSET + nowMs());
+    const startAt = options.beforeStart ? await options.beforeStart() : undefined;
+    if (startAt !== undefined) {
+      const waitMs = startAt - (EPOCH_OFFSET + nowMs());
       if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-      t0 = options.startAtEpochMs - EPOCH_OFFSET;
+      t0 = startAt - EPOCH_OFFSET;
     } else {
       t0 = nowMs();
     }
