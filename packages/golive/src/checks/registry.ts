@@ -6,6 +6,7 @@ import { healthCheck } from './health.ts';
 import { canaryCheck } from './canary.ts';
 import { httpCheck } from './http.ts';
 import { securityHeadersCheck } from './security-headers.ts';
+import { providerConfigCheck } from './provider-config.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
@@ -14,6 +15,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   canaryCheck,
   healthCheck,
   httpCheck,
+  providerConfigCheck,
   securityHeadersCheck,
 ];
 
