@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// golive launcher: the compiled CLI (build with `tsc -b packages/golive`).
+import '../dist/cli/main.js';

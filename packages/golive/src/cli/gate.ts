@@ -1,0 +1,127 @@
+/**
+ * Running a gate from the command line (shared by `check` and `run`): resolve the config layers, run with
+ * live progress, decide the exit code, then write the reports. A report that cannot be written is reported
+ * on stderr (GOLIVE_ERR_REPORT_WRITE) and leaves the exit code alone.
+ */
+import { relative, resolve } from 'node:path';
+import { normaliseEnv } from '../config/env.ts';
+import { findConfigFile, loadConfigFile } from '../config/load.ts';
+import { type CliOverrides, type ResolvedConfig, resolveConfig, urlProblem } from '../config/resolve.ts';
+import { DEFAULT_OUT_DIR, REPORTER_NAMES } from '../config/schema.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
+import { renderConsole, renderProgressLine, useColor } from '../reporters/console.ts';
+import { writeReports } from '../reporters/index.ts';
+import type { RunEvent } from '../runner/events.ts';
+import { buildRedactor, runGate } from '../runner/run-gate.ts';
+import { parseDuration, parseHeaders, parseReporters } from './args.ts';
+import type { CliIo } from './io.ts';
+
+/** Parsed gate flags. */
+export interface GateFlags {
+  config?: string | undefined;
+  url?: string | undefined;
+  preset?: string | undefined;
+  out?: string | undefined;
+  reporter?: string[] | undefined;
+  timeout?: string | undefined;
+  header?: string[] | undefined;
+  stage?: string[] | undefined;
+  verbose?: boolean | undefined;
+}
+
+/** Loads and resolves the config for a gate command. */
+export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { defaultPreset?: string; requireConfig?: boolean }): Promise<ResolvedConfig> {
+  if (flags.url !== undefined) {
+    const problem = urlProblem(flags.url);
+    if (problem) throw new ConfigError(`invalid target URL: ${problem}`, [{ path: 'url', message: problem }], 'GOLIVE_ERR_INVALID_URL');
+  }
+  const cli: CliOverrides = {};
+  if (flags.url !== undefined) cli.baseUrl = flags.url;
+  if (flags.preset !== undefined) cli.preset = flags.preset;
+  if (flags.out !== undefined) cli.out = flags.out;
+  if (flags.timeout !== undefined) cli.timeoutMs = parseDuration(flags.timeout);
+  const reporters = parseReporters(flags.reporter);
+  if (reporters) cli.reporters = reporters;
+  const headers = parseHeaders(flags.header);
+  if (headers) cli.headers = headers;
+
+  const configPath = flags.config ?? findConfigFile(io.cwd);
+  const file = configPath ? await loadConfigFile(configPath, io.cwd) : undefined;
+  const fileName = configPath ? relative(io.cwd, resolve(io.cwd, configPath)) || configPath : undefined;
+  if (!configPath && defaults.requireConfig && !flags.preset && !io.env.GOLIVE_PRESET) {
+    throw new UsageError('no config: pass --config <file>, --preset <name>, or create golive.config.ts (golive init)');
+  }
+  return resolveConfig({
+    ...(file !== undefined ? { file } : {}),
+    ...(fileName ? { fileName } : {}),
+    env: io.env,
+    cli,
+    ...(defaults.defaultPreset ? { defaultPreset: defaults.defaultPreset } : {}),
+  });
+}
+
+/** Runs a resolved gate with console progress, writes reports, returns the exit code. */
+export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: CliIo): Promise<number> {
+  const env = normaliseEnv(io.env);
+  const redactor = buildRedactor(config, env);
+  const reporters = config.reporters ?? [...REPORTER_NAMES];
+  const consoleOn = reporters.includes('console');
+  const color = useColor(io.stdout, io.env);
+  const opts = { color, verbose: flags.verbose === true };
+  const say = (line: string) => {
+    if (consoleOn) io.stdout.write(`${redactor.redact(line)}\n`);
+  };
+  const onEvent = (e: RunEvent) => {
+    switch (e.type) {
+      case 'run-start':
+        say(`golive: ${e.baseUrl} · ${config.source} · ${e.stages.reduce((n, s) => n + s.checks.length, 0)} checks`);
+        break;
+      case 'target-start':
+        say(`starting target: ${e.command}`);
+        break;
+      case 'target-ready':
+        say(`target ready at ${e.baseUrl} after ${e.durationMs} ms`);
+        break;
+      case 'check-end':
+        say(renderProgressLine(e.result, e.index, e.total, opts));
+        break;
+      case 'progress':
+        if (flags.verbose) say(`  … ${e.id}: ${e.message}`);
+        break;
+      case 'log':
+        if (flags.verbose) say(`  · ${e.id}: ${e.message}`);
+        break;
+      default:
+        break;
+    }
+  };
+  const outDir = resolve(io.cwd, config.out ?? DEFAULT_OUT_DIR);
+  const compatDir = config.out ? resolve(io.cwd, config.out) : io.cwd;
+  const report = await runGate(config, {
+    env: io.env,
+    out: outDir,
+    cwd: io.cwd,
+    onEvent,
+    redactor,
+    ...(flags.stage?.length ? { stages: flags.stage } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  // Decided before any report is written: a failed write cannot hide a failed gate.
+  const exitCode = report.exitCode;
+  const written = await writeReports(report, {
+    dir: outDir,
+    compatDir,
+    reporters,
+    compat: config.compat,
+    stepSummary: io.env.GITHUB_STEP_SUMMARY,
+  });
+  if (consoleOn) io.stdout.write(redactor.redact(renderConsole(report, opts)));
+  if (consoleOn && written.written.length) {
+    const shown = written.written.map((p) => relative(io.cwd, p) || p);
+    io.stdout.write(`Reports: ${shown.join(', ')}\n`);
+  }
+  for (const f of written.failures) {
+    io.stderr.write(`golive: GOLIVE_ERR_REPORT_WRITE: cannot write ${redactor.redact(relative(io.cwd, f.path) || f.path)}: ${redactor.redact(f.message)}\n`);
+  }
+  return exitCode;
+}

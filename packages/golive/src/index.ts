@@ -1,0 +1,28 @@
+/**
+ * golive's public API: define a config or a check kind, resolve and run a gate, render its report.
+ * Everything else is internal. (Other parts of the project append their exports below.)
+ */
+export { defineCheck, observe } from './checks/types.ts';
+export type { ArtifactSink, CheckContext, CheckDefinition, CheckOutcome, Clock, ProgressEvent } from './checks/types.ts';
+export { builtinChecks, findCheck } from './checks/registry.ts';
+export { defineConfig, resolveConfig } from './config/resolve.ts';
+export type { CliOverrides, ResolveInput, ResolvedConfig, ResolvedStage } from './config/resolve.ts';
+export type { CheckConfig, GoliveConfig, StageConfig, TargetConfig } from './config/schema.ts';
+export { buildConfigSchema } from './config/schema.ts';
+export { configJsonSchema } from './config/json-schema.ts';
+export { loadConfigFile, findConfigFile } from './config/load.ts';
+export { PRESETS, presetNames } from './config/presets.ts';
+export { runGate } from './runner/run-gate.ts';
+export type { RunGateOptions } from './runner/run-gate.ts';
+export { runCheck } from './runner/run-check.ts';
+export type { RunEvent, RunEventListener } from './runner/events.ts';
+export { GOLIVE_VERSION } from './runner/version.ts';
+export { writeReports, renderConsole, renderJson, renderJunit, renderMarkdown, renderText, renderStage3, renderStage4 } from './reporters/index.ts';
+export { reportJsonSchema, reportSchema } from './reporters/report-schema.ts';
+export { ERROR_CATALOGUE, CheckError, ConfigError, GoliveError, UsageError, isGoliveError } from './core/errors.ts';
+export type { ErrorCode, FieldIssue } from './core/errors.ts';
+export { ExitCode, exitCodeForVerdict } from './core/exit-codes.ts';
+export { REPORT_SCHEMA_VERSION, computeVerdict, allChecks } from './core/result.ts';
+export type { CheckResult, CheckStatus, Json, Level, Observation, Report, StageResult, Totals, Verdict } from './core/result.ts';
+export { Redactor } from './core/redact.ts';
+export { percentile, parsePercentile } from './core/percentiles.ts';

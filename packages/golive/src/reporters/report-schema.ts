@@ -1,0 +1,79 @@
+/**
+ * The JSON report's schema, written in zod so the published JSON Schema is generated (packages/golive/schema/
+ * report.schema.json, kept current by a test) and a report can be validated at run time. It mirrors the
+ * types of core/result.ts; a type test keeps the two in step.
+ */
+import { z } from 'zod';
+import { REPORT_SCHEMA_VERSION } from '../core/result.ts';
+
+const json: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
+
+const observation = z
+  .object({
+    name: z.string(),
+    expected: z.string(),
+    actual: z.string(),
+    passed: z.boolean(),
+    message: z.string().describe('One sentence with the evidence.'),
+    severity: z.enum(['error', 'warn']).optional(),
+    code: z.string().optional().describe('Finding code (docs/checks.md).'),
+  })
+  .describe('One comparison inside a check.');
+
+const base = {
+  id: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  level: z.enum(['error', 'warn']),
+  stage: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  observations: z.array(observation),
+  warnings: z.array(z.string()),
+  metrics: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+  data: z.record(z.string(), json).optional().describe('Kind-specific evidence (redacted).'),
+  artifacts: z.array(z.string()),
+  summary: z.string(),
+};
+
+/** Schema of one check result (a union on status). */
+export const checkResultSchema = z.discriminatedUnion('status', [
+  z.object({ ...base, status: z.literal('pass') }),
+  z.object({ ...base, status: z.literal('fail') }),
+  z.object({ ...base, status: z.literal('error'), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ ...base, status: z.literal('skip'), reason: z.string() }),
+]);
+
+/** Schema of the JSON report. */
+export const reportSchema = z.object({
+  $schema: z.string().optional(),
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('golive'), version: z.string() }),
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  target: z.object({ baseUrl: z.string(), managed: z.boolean() }),
+  source: z.string(),
+  verdict: z.enum(['GO', 'NO-GO', 'INCONCLUSIVE']),
+  exitCode: z.number().int(),
+  totals: z.object({ checks: z.number().int(), pass: z.number().int(), fail: z.number().int(), error: z.number().int(), skip: z.number().int(), warnings: z.number().int() }),
+  stages: z.array(
+    z.object({
+      name: z.string(),
+      status: z.enum(['pass', 'fail', 'error', 'skip']),
+      failPolicy: z.enum(['fail-fast', 'continue']),
+      durationMs: z.number(),
+      checks: z.array(checkResultSchema),
+    }),
+  ),
+});
+
+/** Public id of the report schema. */
+export const REPORT_SCHEMA_ID = `https://golive.dev/schema/report-${REPORT_SCHEMA_VERSION}.json`;
+
+/** The report's JSON Schema (draft 2020-12). */
+export function reportJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(reportSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { ...schema, $id: REPORT_SCHEMA_ID, title: 'golive report', description: `golive JSON report, schema version ${REPORT_SCHEMA_VERSION}.` };
+}

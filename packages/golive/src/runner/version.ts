@@ -1,0 +1,14 @@
+/** golive's own version, read once from its package.json (the same relative path from src/ and dist/). */
+import { readFileSync } from 'node:fs';
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The version of this golive build. */
+export const GOLIVE_VERSION: string = readVersion();
