@@ -157,33 +157,32 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }
-  const parsed = envSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      variable: String(i.path[0] ?? '(environment)'),
-      // zod messages for type errors can quote the received value; keep only the expectation.
-      message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
-    }));
-    return { ok: false, issues };
-  }
-  const e = parsed.data;
+  // Cross-variable rules that need no parsing run first, so one run reports every problem.
   const issues: ConfigIssue[] = [];
-  const production = e.APP_ENV === 'production';
-
-  const boot = [e.PILOT_BOOTSTRAP_TENANT, e.PILOT_BOOTSTRAP_API_KEY, e.PILOT_BOOTSTRAP_SIGNING_SECRET];
-  const bootSet = boot.filter((v) => v !== undefined).length;
-  if (bootSet !== 0 && bootSet !== 3) {
-    const missing = ['PILOT_BOOTSTRAP_TENANT', 'PILOT_BOOTSTRAP_API_KEY', 'PILOT_BOOTSTRAP_SIGNING_SECRET'].filter(
-      (_, i) => boot[i] === undefined,
-    );
-    for (const m of missing) {
+  const bootNames = ['PILOT_BOOTSTRAP_TENANT', 'PILOT_BOOTSTRAP_API_KEY', 'PILOT_BOOTSTRAP_SIGNING_SECRET'];
+  const bootMissing = bootNames.filter((n) => input[n] === undefined || input[n]?.trim() === '');
+  if (bootMissing.length > 0 && bootMissing.length < bootNames.length) {
+    for (const m of bootMissing) {
       issues.push({
         variable: m,
-        message:
-          'required when any of PILOT_BOOTSTRAP_TENANT, PILOT_BOOTSTRAP_API_KEY, PILOT_BOOTSTRAP_SIGNING_SECRET is set (all three or none)',
+        message: `required when any of ${bootNames.join(', ')} is set (all three or none)`,
       });
     }
   }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      issues.push({
+        variable: String(i.path[0] ?? '(environment)'),
+        // zod messages for type errors can quote the received value; keep only the expectation.
+        message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
+      });
+    }
+    return { ok: false, issues };
+  }
+  const e = parsed.data;
+  const production = e.APP_ENV === 'production';
+
   if (e.STRIPE_WEBHOOK_SECRET && e.STRIPE_SIGNING_SECRET && e.STRIPE_WEBHOOK_SECRET !== e.STRIPE_SIGNING_SECRET) {
     issues.push({
       variable: 'STRIPE_SIGNING_SECRET',
