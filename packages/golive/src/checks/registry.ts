@@ -4,19 +4,25 @@
  */
 import { healthCheck } from './health.ts';
 import { canaryCheck } from './canary.ts';
+import { exposureCheck } from './exposure.ts';
 import { httpCheck } from './http.ts';
+import { loadCheck } from './load.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
+import { tlsCheck } from './tls.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
 export const builtinChecks: readonly CheckDefinition[] = [
   // kinds are added here, one import each
   canaryCheck,
+  exposureCheck,
   healthCheck,
   httpCheck,
+  loadCheck,
   providerConfigCheck,
   securityHeadersCheck,
+  tlsCheck,
 ];
 
 /** Finds a kind among the built-ins and any user-defined checks. */

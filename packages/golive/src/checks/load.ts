@@ -1,0 +1,392 @@
+/**
+ * `load`: a load test as a gate check. Closed model (a total or a duration at a concurrency) or open model
+ * (constant arrival rate, latency from each request's scheduled start). A scenario may carry a key pool
+ * (`total` requests over `unique` idempotency keys), tenants, random values and signatures (pilot's
+ * X-Signature, Stripe-Signature, GitHub X-Hub-Signature-256); after the run the created records are read
+ * back and must equal the unique keys. Thresholds in the style of k6 (`p95 < 1000`, `error_rate < 0.01`,
+ * `dedup == exact`) decide the verdict; too few samples is an error, never a pass; a 5xx spike stops the
+ * run early and fails it with the evidence. The full result file (mergeable) is written as an artifact.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { CheckError } from '../core/errors.ts';
+import type { Json, Observation } from '../core/result.ts';
+import type { HttpClient } from '../http/client.ts';
+import { describeReadBack, type ReadBackSpec, type ReadResult, readCount, verifyCounts } from '../load/dedup.ts';
+import type { ModelOptions } from '../load/engine.ts';
+import { formatReplies, resultPercentile } from '../load/check-result.ts';
+import type { LoadResult } from '../load/result.ts';
+import { runLoad } from '../load/run.ts';
+import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
+import { SIGN_SCHEMES } from '../load/signing.ts';
+import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
+import { GOLIVE_VERSION } from '../runner/version.ts';
+import { type CheckOutcome, defineCheck, observe } from './types.ts';
+
+const thresholdSchema = z.string().superRefine((s, ctx) => {
+  try {
+    parseThreshold(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const requestSchema = z
+  .object({
+    method: z.string().regex(/^[A-Za-z]+$/).default('GET').describe('HTTP method.'),
+    path: z.string().min(1).default('/').describe('Path (with query) relative to the target base URL; may contain {{variables}}.'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
+    body: z
+      .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+      .optional()
+      .describe('Body: raw text, or a JSON value (serialised once); strings inside may contain {{variables}}.'),
+  })
+  .strict();
+
+const readBackSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('json'),
+      path: z.string().min(1).describe('GET path returning JSON, e.g. /v1/events.'),
+      jsonPath: z.string().min(1).describe('Dotted path to the count, e.g. count or data.total.'),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('metric'),
+      path: z.string().min(1).default('/metrics').describe('Prometheus text page.'),
+      metric: z.string().regex(/^[A-Za-z_:][\w:]*$/).describe('Counter name; matching series are summed.'),
+      labels: z.record(z.string(), z.string()).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .strict(),
+]);
+
+const options = z
+  .object({
+    request: requestSchema.default({ method: 'GET', path: '/', headers: {} }).describe('The request template.'),
+    model: z.enum(['closed', 'open']).default('closed').describe('closed: fixed concurrency; open: constant arrival rate.'),
+    concurrency: z.number().int().min(1).max(10_000).default(10).describe('Connections (closed: requests in flight; open: most in flight).'),
+    total: z.number().int().min(1).max(100_000_000).optional().describe('Requests to send (default: keys.total when a key pool is set).'),
+    durationMs: z.number().int().min(1).max(86_400_000).optional().describe('Run length in ms (instead of, or as well as, a total).'),
+    ratePerSec: z.number().positive().max(1_000_000).optional().describe('Open model: requests started per second.'),
+    maxQueue: z.number().int().min(0).optional().describe('Open model: due requests waiting beyond this many are dropped (counted).'),
+    keys: z
+      .object({
+        total: z.number().int().min(1).optional().describe('Requests carrying keys (default: total).'),
+        unique: z.number().int().min(1).describe('Distinct keys; each is sent total/unique times, shuffled.'),
+        prefix: z.string().max(64).optional().describe('Prefix of generated keys (default golive-).'),
+        header: z.string().nullable().optional().describe('Header carrying the key (default Idempotency-Key; null: none).'),
+      })
+      .strict()
+      .optional()
+      .describe('Key pool of a dedup scenario.'),
+    tenants: z.array(z.string()).optional().describe('Values of {{tenant}}, one per key in turn.'),
+    vars: z.record(z.string(), z.string()).optional().describe('Extra fixed {{variables}}.'),
+    seed: z.union([z.string(), z.number()]).default('golive').describe('Seed of the key order and random values.'),
+    sign: z
+      .object({
+        scheme: z.enum(SIGN_SCHEMES).describe('pilot (X-Signature), stripe (Stripe-Signature) or github (X-Hub-Signature-256).'),
+        secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('Environment variable holding the signing secret.'),
+        header: z.string().optional().describe('Header name override.'),
+        keyId: z.string().optional().describe('pilot: key id (kid) for rotation.'),
+      })
+      .strict()
+      .optional(),
+    warmup: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            requests: z.number().int().min(1).max(10_000).optional().describe('Default: one per connection.'),
+            path: z.string().min(1).default('/').describe('A side-effect-free path.'),
+            method: z.enum(['GET', 'HEAD']).default('GET'),
+          })
+          .strict(),
+      ])
+      .default({ path: '/', method: 'GET' })
+      .describe('Requests sent before the timed phase so connections are open (false: none).'),
+    verify: readBackSchema.optional().describe('Dedup read-back after the run (a JSON count or a /metrics counter, read before and after).'),
+    thresholds: z.array(thresholdSchema).default(['p95 < 1000', 'error_rate < 0.01']).describe('k6-style thresholds, e.g. "p95 < 1000", "error_rate < 1%", "dedup == exact".'),
+    minSamples: z.number().int().min(1).default(100).describe('Fewer responses than this: the check is an error (cannot be evaluated), never a pass.'),
+    abortOn5xx: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            window: z.number().int().min(1).default(100).describe('Most recent requests looked at.'),
+            ratio: z.number().min(0).max(1).default(0.5).describe('Fraction of them with a 5xx or network error that stops the run.'),
+          })
+          .strict(),
+      ])
+      .default({ window: 100, ratio: 0.5 })
+      .describe('Stop early on a 5xx spike (false: never).'),
+    timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request timeout (connect, headers, body inactivity) in ms.'),
+    workers: z.number().int().min(1).max(64).default(1).describe('Worker threads sharing the load (results merge exactly).'),
+    replayHeader: z.string().default('idempotent-replayed').describe('Header marking a stored replay (value true).'),
+    createdStatus: z.array(z.number().int().min(100).max(599)).default([201]).describe('Statuses counted as a first create.'),
+    out: z
+      .union([z.string().min(1), z.literal(false)])
+      .optional()
+      .describe('Artifact path of the result file (default load/<check id>.json; false: none).'),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.model === 'open' && o.ratePerSec === undefined) ctx.addIssue({ code: 'custom', path: ['ratePerSec'], message: 'the open model needs ratePerSec' });
+    if (o.model === 'closed' && o.ratePerSec !== undefined) ctx.addIssue({ code: 'custom', path: ['ratePerSec'], message: 'ratePerSec is for the open model (set model: "open")' });
+    if (o.total === undefined && o.durationMs === undefined && o.keys === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['total'], message: 'set total, durationMs or keys' });
+    }
+    if (o.keys) {
+      const total = o.keys.total ?? o.total;
+      if (total === undefined) ctx.addIssue({ code: 'custom', path: ['keys', 'total'], message: 'a key pool needs keys.total or total' });
+      else {
+        if (o.total !== undefined && o.keys.total !== undefined && o.total !== o.keys.total) {
+          ctx.addIssue({ code: 'custom', path: ['keys', 'total'], message: `keys.total (${o.keys.total}) differs from total (${o.total})` });
+        }
+        if (o.keys.unique > total) ctx.addIssue({ code: 'custom', path: ['keys', 'unique'], message: `unique (${o.keys.unique}) is larger than total (${total})` });
+        else if (total % o.keys.unique !== 0) {
+          ctx.addIssue({ code: 'custom', path: ['keys', 'unique'], message: `total (${total}) must be a multiple of unique (${o.keys.unique})` });
+        }
+      }
+    }
+  });
+
+/** Options of the `load` check. */
+export type LoadCheckOptions = z.output<typeof options>;
+
+/** Renders a template body: JSON values are serialised once. */
+function bodyText(body: LoadCheckOptions['request']['body']): string | undefined {
+  if (body === undefined) return undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+/** The model options of the engine from check options. */
+export function modelFromOptions(o: Pick<LoadCheckOptions, 'model' | 'concurrency' | 'total' | 'durationMs' | 'ratePerSec' | 'maxQueue' | 'keys'>): ModelOptions {
+  const total = o.total ?? o.keys?.total;
+  if (o.model === 'open') {
+    return {
+      type: 'open',
+      ratePerSec: o.ratePerSec ?? 1,
+      maxInFlight: o.concurrency,
+      ...(total !== undefined ? { total } : {}),
+      ...(o.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
+      ...(o.maxQueue !== undefined ? { maxQueue: o.maxQueue } : {}),
+    };
+  }
+  return {
+    type: 'closed',
+    concurrency: o.concurrency,
+    ...(total !== undefined ? { total } : {}),
+    ...(o.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
+  };
+}
+
+/** The result without histograms and samples, for report data. */
+export function resultSummaryData(r: LoadResult): Record<string, Json> {
+  const { histograms: _h, samplesUs: _s, timeline: _t, ...rest } = r;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, Json>;
+}
+
+/** Reads a count, turning an unexpected throw into a failed reading. */
+async function safeRead(http: HttpClient, spec: ReadBackSpec): Promise<ReadResult> {
+  try {
+    return await readCount(http, spec);
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+function fmt(n: number | null | undefined): string {
+  return n === null || n === undefined ? 'n/a' : String(n);
+}
+
+/** The load check kind. */
+export const loadCheck = defineCheck({
+  kind: 'load',
+  title: 'Load test',
+  description: 'Sends load (closed or open model), records HDR latencies, verifies dedup of keyed requests and applies k6-style thresholds.',
+  options,
+  defaultTimeoutMs: 600_000,
+  async run(ctx, o): Promise<CheckOutcome> {
+    const thresholds = o.thresholds.map((t) => parseThreshold(t));
+    const model = modelFromOptions(o);
+    // Secrets: resolved from named environment variables only, and taught to the redactor before any output.
+    const resolve = (s: string) => resolveEnvPlaceholders(s, ctx.env, ctx.redactor);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.request.headers)) headers[k] = resolve(v);
+    const rawBody = bodyText(o.request.body);
+    let sign: ScenarioSpec['sign'];
+    if (o.sign) {
+      const secret = ctx.env[o.sign.secretEnv];
+      if (!secret) throw new CheckError('GOLIVE_ERR_MISSING_SECRET', `environment variable ${o.sign.secretEnv} (the ${o.sign.scheme} signing secret) is not set`);
+      ctx.redactor.add(secret);
+      sign = { scheme: o.sign.scheme, secret, ...(o.sign.header ? { header: o.sign.header } : {}), ...(o.sign.keyId ? { keyId: o.sign.keyId } : {}) };
+    }
+    const keysTotal = o.keys ? (o.keys.total ?? o.total) : undefined;
+    const scenario: ScenarioSpec = {
+      request: { method: o.request.method, path: resolve(o.request.path), headers, ...(rawBody !== undefined ? { body: resolve(rawBody) } : {}) },
+      ...(o.keys && keysTotal !== undefined
+        ? {
+            keys: {
+              total: keysTotal,
+              unique: o.keys.unique,
+              ...(o.keys.prefix !== undefined ? { prefix: o.keys.prefix } : {}),
+              ...(o.keys.header !== undefined ? { header: o.keys.header } : {}),
+            },
+          }
+        : {}),
+      ...(o.tenants ? { tenants: o.tenants } : {}),
+      ...(o.vars ? { vars: o.vars } : {}),
+      ...(sign ? { sign } : {}),
+      seed: o.seed,
+      runId: randomUUID().slice(0, 8),
+      nowSec: Math.floor(ctx.clock.now() / 1000),
+      defaultHeaders: { ...ctx.target.headers },
+    };
+
+    const verify = o.verify as ReadBackSpec | undefined;
+    const before = verify ? await safeRead(ctx.http, verify) : null;
+    const planned = keysTotal ?? o.total;
+    const result = await runLoad({
+      baseUrl: ctx.target.baseUrl.href,
+      scenario,
+      model,
+      timeoutMs: o.timeoutMs,
+      warmup: o.warmup === false ? null : { requests: o.warmup.requests ?? o.concurrency, path: o.warmup.path, method: o.warmup.method },
+      abortOnSpike: o.abortOn5xx === false ? null : o.abortOn5xx,
+      replayHeader: o.replayHeader,
+      createdStatus: o.createdStatus,
+      workers: o.workers,
+      signal: ctx.signal,
+      redactor: ctx.redactor,
+      toolVersion: GOLIVE_VERSION,
+      onProgress: (p) =>
+        ctx.progress({
+          ...(p.planned ? { fraction: Math.min(1, p.done / p.planned) } : o.durationMs ? { fraction: Math.min(1, p.elapsedMs / o.durationMs) } : {}),
+          message: `${p.done}${planned ? `/${planned}` : ''} req · ${Math.round(p.currentRps)} req/s · p95 ${p.p95Ms === null ? '-' : `${p.p95Ms.toFixed(1)} ms`}${p.failed ? ` · ${p.failed} failed` : ''}`,
+        }),
+    });
+    if (verify && scenario.keys) {
+      const after = await safeRead(ctx.http, verify);
+      result.dedup = verifyCounts(describeReadBack(verify), before, after, scenario.keys.unique, scenario.keys.total);
+    }
+
+    const artifacts: string[] = [];
+    if (o.out !== false) {
+      artifacts.push(await ctx.artifacts.write(o.out ?? `load/${ctx.id}.json`, `${JSON.stringify(result, null, 2)}\n`));
+    }
+
+    const obs: Observation[] = [];
+    const lat = result.latency;
+    const evidence = `${result.requests.responses} responses, ${result.requests.failed} network failures in ${(result.durationMs / 1000).toFixed(1)} s (${Math.round(result.throughput.requestsPerSec)} req/s), p50 ${fmt(lat.p50Ms)} ms, p95 ${fmt(lat.p95Ms)} ms, p99 ${fmt(lat.p99Ms)} ms`;
+    if (result.aborted?.reason === 'warmup-failed') {
+      obs.push(observe('target-reachable', false, 'warm-up requests answered', 'no answer', { code: 'LOAD_TARGET_UNREACHABLE', message: result.aborted.message }));
+    } else if (result.aborted?.reason === '5xx-spike') {
+      obs.push(
+        observe('no-5xx-spike', false, `fewer than ${o.abortOn5xx === false ? '-' : Math.round(o.abortOn5xx.ratio * 100)} % bad answers in a window`, result.aborted.message, {
+          code: 'LOAD_5XX_SPIKE',
+          message: `stopped early at ${(result.aborted.atMs / 1000).toFixed(1)} s: ${result.aborted.message}; ${evidence}; samples: ${result.errorSamples.map((s) => s.message).join(' | ') || 'none'}`,
+        }),
+      );
+    } else if (result.aborted?.reason === 'cancelled') {
+      obs.push(observe('completed', false, 'the run completes', 'cancelled', { code: 'LOAD_CANCELLED', message: `the run was cancelled before the plan was done; ${evidence}` }));
+    }
+    const failedHard = obs.length > 0;
+
+    if (result.requests.failed > 0) {
+      const kinds = Object.entries(result.errors)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      obs.push(
+        observe('network-errors', false, 'no network failures', `${result.requests.failed} (${kinds})`, {
+          severity: 'warn',
+          code: 'LOAD_NETWORK_ERRORS',
+          message: `${result.requests.failed} requests ended without a response (${kinds}); first: ${result.errorSamples.find((s) => s.kind)?.message ?? 'n/a'}`,
+        }),
+      );
+    }
+    if (!failedHard) {
+      if (result.requests.responses < o.minSamples) {
+        if (result.requests.failed > 0) {
+          obs.push(
+            observe('responses', false, `at least ${o.minSamples} responses`, `${result.requests.responses}`, {
+              code: 'LOAD_NETWORK_ERRORS',
+              message: `only ${result.requests.responses} of ${result.requests.sent} requests got a response; ${result.errorSamples[0]?.message ?? ''}`,
+            }),
+          );
+        } else {
+          throw new CheckError(
+            'GOLIVE_ERR_INSUFFICIENT_SAMPLES',
+            `${result.requests.responses} responses, fewer than minSamples (${o.minSamples}): the load is too small to judge; raise total or durationMs`,
+            { details: { responses: result.requests.responses, minSamples: o.minSamples } },
+          );
+        }
+      }
+      for (const t of thresholds) {
+        const out = evaluateThreshold(t, result, (p) => resultPercentile(result, p));
+        obs.push(
+          observe(`threshold: ${t.source}`, out.passed, t.expected, out.actualText, {
+            code: t.metric.kind === 'dedup' ? 'LOAD_DEDUP_MISMATCH' : 'LOAD_THRESHOLD',
+            message: out.passed ? `${t.source}: ${out.actualText}` : `${t.source} does not hold: ${out.actualText}; ${evidence}`,
+          }),
+        );
+      }
+    }
+    if (scenario.keys) {
+      const d = result.dedup;
+      if (d?.error) {
+        obs.push(observe('dedup-read-back', false, `a count from ${d.source}`, 'unreadable', { code: 'LOAD_DEDUP_READBACK_FAILED', message: `dedup read-back failed: ${d.error}` }));
+      } else {
+        const created = d ? d.created : (result.replies?.created ?? null);
+        const via = d ? `read back via ${d.source}` : 'counted from first-create replies (no read-back configured)';
+        obs.push(
+          observe('dedup', created === scenario.keys.unique, `${scenario.keys.unique} created (one per unique key)`, `${fmt(created)} created`, {
+            code: 'LOAD_DEDUP_MISMATCH',
+            message: `${fmt(created)} records created for ${scenario.keys.unique} unique keys over ${scenario.keys.total} requests (${via}); replies: ${formatReplies(result)}`,
+          }),
+        );
+      }
+    }
+    if (result.stalls.length > 0) {
+      const worst = result.stalls.reduce((a, s) => (s.durationMs > a.durationMs ? s : a));
+      obs.push(
+        observe('no-stall', false, 'no pause without completions', `${result.stalls.length} stall(s), longest ${worst.durationMs} ms`, {
+          severity: 'warn',
+          code: 'LOAD_STALL',
+          message: `the target answered nothing for ${worst.durationMs} ms at ${(worst.atMs / 1000).toFixed(1)} s while requests were in flight (${result.stalls.length} stall(s))`,
+        }),
+      );
+    }
+    if (result.requests.dropped > 0) {
+      obs.push(
+        observe('no-drops', false, '0 dropped', `${result.requests.dropped} dropped`, {
+          severity: 'warn',
+          code: 'LOAD_DROPPED',
+          message: `${result.requests.dropped} scheduled requests were never sent (no free connection in time; queue peaked at ${result.requests.queuedMax})`,
+        }),
+      );
+    }
+
+    return {
+      observations: obs,
+      metrics: {
+        requests: result.requests.sent,
+        responses: result.requests.responses,
+        failed: result.requests.failed,
+        requestsPerSec: Math.round(result.throughput.requestsPerSec * 10) / 10,
+        p50Ms: lat.p50Ms,
+        p95Ms: lat.p95Ms,
+        p99Ms: lat.p99Ms,
+        maxMs: lat.maxMs,
+        errorRate: Math.round(result.errorRate * 1e6) / 1e6,
+        percentileSource: lat.source,
+        ...(result.keys ? { unique: result.keys.unique, created: result.dedup?.created ?? result.replies?.created ?? null } : {}),
+      },
+      data: resultSummaryData(result),
+      summary: `${result.requests.responses} responses · ${Math.round(result.throughput.requestsPerSec)} req/s · p95 ${fmt(lat.p95Ms)} ms · errors ${(result.errorRate * 100).toFixed(2)} %`,
+      artifacts,
+    };
+  },
+});
