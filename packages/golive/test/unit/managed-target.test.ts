@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { defineCheck, observe } from '../../src/checks/types.ts';
+import { resolveConfig } from '../../src/config/resolve.ts';
+import { runGate } from '../../src/runner/run-gate.ts';
+
+const get = defineCheck({
+  kind: 't-get',
+  title: 'GET',
+  description: 'GETs /health on the target.',
+  options: z.object({}).strict(),
+  async run(ctx) {
+    const ex = await ctx.http.request({ url: '/health' });
+    return { observations: [observe('status', ex.ok && ex.status === 200, '200', ex.ok ? String(ex.status) : ex.kind)] };
+  },
+});
+const kinds = [get];
+
+// A service that picks its own port and prints its URL, like pilot does with PORT=0.
+const SERVER = `
+import http from 'node:http';
+const s = http.createServer((req, res) => { res.end('{"status":"ok"}'); });
+s.listen(0, '127.0.0.1', () => {
+  console.log(JSON.stringify({ msg: 'listening', url: 'http://127.0.0.1:' + s.address().port }));
+  console.log('secret in output: ' + process.env.MY_SECRET_TOKEN);
+});
+if (process.env.IGNORE_TERM) process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+`;
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'golive-target-'));
+  await writeFile(join(dir, 'server.mjs'), SERVER);
+  await writeFile(join(dir, 'crash.mjs'), "console.error('cannot bind: EADDRINUSE'); process.exit(3);");
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('managed target', () => {
+  it('starts the command, discovers its printed URL, runs the checks and stops it', async () => {
+    const env = { MY_SECRET_TOKEN: 'shh-5b4c3d2e1f' };
+    const config = resolveConfig({
+      file: { target: { start: { command: [process.execPath, join(dir, 'server.mjs')], timeoutMs: 10_000 } }, checks: { h: { kind: 't-get' } } },
+      env,
+      kinds,
+    });
+    let port: number | undefined;
+    const report = await runGate(config, {
+      env,
+      out: join(dir, 'out1'),
+      kinds,
+      onEvent: (e) => {
+        if (e.type === 'target-ready') port = Number(new URL(e.baseUrl).port);
+      },
+    });
+    assert.equal(report.verdict, 'GO');
+    assert.equal(report.target.managed, true);
+    assert.match(report.target.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.deepEqual(
+      report.stages.map((s) => [s.name, s.status]),
+      [
+        ['target', 'pass'],
+        ['go-live', 'pass'],
+      ],
+    );
+    assert.equal(String(port), new URL(report.target.baseUrl).port);
+    const log = await readFile(join(dir, 'out1', 'target.log'), 'utf8');
+    assert.match(log, /listening/);
+    assert.ok(!log.includes('shh-5b4c3d2e1f'), 'target output is redacted');
+    // The port is closed once the target is stopped.
+    await assert.rejects(fetch(`${report.target.baseUrl}/health`));
+  });
+
+  it('a target that exits before it is ready is a NO-GO with its output as evidence; checks are skipped', async () => {
+    const config = resolveConfig({
+      file: { target: { baseUrl: 'http://127.0.0.1:9', start: { command: [process.execPath, join(dir, 'crash.mjs')], timeoutMs: 10_000 } }, checks: { h: { kind: 't-get' } } },
+      kinds,
+    });
+    const report = await runGate(config, { env: {}, out: join(dir, 'out2'), kinds });
+    assert.equal(report.verdict, 'NO-GO');
+    assert.equal(report.exitCode, 1);
+    const target = report.stages[0]?.checks[0];
+    assert.equal(target?.status, 'fail');
+    assert.equal(target?.observations[0]?.code, 'TARGET_START_FAILED');
+    assert.match(target?.summary ?? '', /GOLIVE_ERR_TARGET_START: .*exit code 3 before it was ready.*EADDRINUSE/);
+    assert.deepEqual(target?.artifacts, ['target.log']);
+    const h = report.stages[1]?.checks[0];
+    assert.ok(h?.status === 'skip' && h.reason === 'the managed target did not start');
+  });
+
+  it('a target that never becomes ready fails at its start timeout', async () => {
+    const config = resolveConfig({
+      file: {
+        target: { baseUrl: 'http://127.0.0.1:9', start: { command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'], timeoutMs: 600, stopTimeoutMs: 500 } },
+        checks: { h: { kind: 't-get' } },
+      },
+      kinds,
+    });
+    const t0 = Date.now();
+    const report = await runGate(config, { env: {}, out: join(dir, 'out3'), kinds });
+    assert.equal(report.verdict, 'NO-GO');
+    assert.match(report.stages[0]?.checks[0]?.summary ?? '', /not ready within 600 ms \(last probe: GET http:\/\/127\.0\.0\.1:9\/health/);
+    assert.ok(Date.now() - t0 < 8000);
+  });
+
+  it('a target that ignores SIGTERM is killed after the grace period', async () => {
+    const config = resolveConfig({
+      file: {
+        target: { start: { command: [process.execPath, join(dir, 'server.mjs')], env: { IGNORE_TERM: '1' }, timeoutMs: 10_000, stopTimeoutMs: 300 } },
+        checks: { h: { kind: 't-get' } },
+      },
+      kinds,
+    });
+    const report = await runGate(config, { env: {}, out: join(dir, 'out4'), kinds });
+    assert.equal(report.verdict, 'GO');
+    const log = await readFile(join(dir, 'out4', 'target.log'), 'utf8');
+    assert.match(log, /ignoring SIGTERM/);
+    await assert.rejects(fetch(`${report.target.baseUrl}/health`));
+  });
+});
