@@ -10,12 +10,14 @@ import { loadCheck } from './load.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
 import { tlsCheck } from './tls.ts';
+import { commandCheck } from './command.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
 export const builtinChecks: readonly CheckDefinition[] = [
   // kinds are added here, one import each
   canaryCheck,
+  commandCheck,
   exposureCheck,
   healthCheck,
   httpCheck,
