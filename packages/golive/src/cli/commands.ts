@@ -5,6 +5,8 @@
 import { checkCommand } from './check.ts';
 import { initCommand } from './init.ts';
 import type { CliCommand } from './io.ts';
+import { loadCommand } from './load.ts';
+import { loadCheckCommand } from './load-check.ts';
 import { runCommand } from './run.ts';
 import { schemaCommand } from './schema.ts';
 
@@ -14,4 +16,6 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   run: runCommand,
   init: initCommand,
   schema: schemaCommand,
+  load: loadCommand,
+  'load-check': loadCheckCommand,
 };

@@ -1,0 +1,408 @@
+/**
+ * `golive load`: an ad-hoc load run from the command line, with a progress bar on stderr (done, req/s,
+ * current p95), a summary on stdout and `--out result.json` (the versioned, mergeable result file). It runs
+ * the `load` check itself, so thresholds, dedup verification and the minimum sample rule behave the same as
+ * in a gate. Accepts the seed's `dedup-loadtest.mjs` flags (`--url --total --unique --concurrency --out
+ * --source --tenant`): with `--unique` and no request of its own it runs the pilot ingest scenario.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import type { z } from 'zod';
+import { type LoadCheckOptions, loadCheck } from '../checks/load.ts';
+import type { ArtifactSink, CheckContext, ProgressEvent } from '../checks/types.ts';
+import { CheckError, ConfigError, UsageError } from '../core/errors.ts';
+import { Redactor } from '../core/redact.ts';
+import { createHttpClient } from '../http/client.ts';
+import { formatReplies } from '../load/check-result.ts';
+import type { LoadResult } from '../load/result.ts';
+import { systemClock } from '../runner/clock.ts';
+import { parse, parseDuration, parseHeaders } from './args.ts';
+import type { CliCommand, CliIo } from './io.ts';
+
+const OPTIONS = {
+  url: { type: 'string', short: 'u' },
+  path: { type: 'string' },
+  method: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  body: { type: 'string', short: 'd' },
+  'body-file': { type: 'string' },
+  concurrency: { type: 'string', short: 'c' },
+  total: { type: 'string', short: 'n' },
+  duration: { type: 'string' },
+  rate: { type: 'string' },
+  'max-queue': { type: 'string' },
+  unique: { type: 'string' },
+  'key-prefix': { type: 'string' },
+  'key-header': { type: 'string' },
+  tenant: { type: 'string', multiple: true },
+  source: { type: 'string' },
+  var: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  scenario: { type: 'string' },
+  sign: { type: 'string' },
+  'secret-env': { type: 'string' },
+  'api-key-env': { type: 'string' },
+  warmup: { type: 'string' },
+  'warmup-path': { type: 'string' },
+  timeout: { type: 'string', short: 't' },
+  workers: { type: 'string', short: 'w' },
+  'verify-json': { type: 'string' },
+  'verify-metric': { type: 'string' },
+  'metrics-path': { type: 'string' },
+  threshold: { type: 'string', multiple: true },
+  'min-samples': { type: 'string' },
+  'no-abort': { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP = `Usage: golive load <url> [options]
+       golive load --url <base-url> --total 1000 --unique 200 --concurrency 50 --out result.json
+
+Sends load to <url> and prints latency percentiles (nearest rank, microsecond resolution), throughput,
+status and error counts. Exit 0 when every threshold holds, 1 when one fails (or the run stopped on a
+5xx spike), 2 on bad flags, 3 when there were too few responses to judge.
+
+Request
+  -u, --url <url>          Target: base URL (with --path or a scenario) or full URL of the request
+      --path <path>        Request path (may contain {{variables}})
+  -X, --method <m>         HTTP method (default GET)
+  -H, --header <h>         "Name: value" (repeatable; {{env:NAME}} reads a secret from the environment)
+  -d, --body <text>        Body template;  --body-file <file> reads it from a file
+Model
+  -c, --concurrency <n>    Connections (default 10)
+  -n, --total <n>          Requests to send
+      --duration <time>    Run length (e.g. 30s) instead of, or as well as, a total
+      --rate <n>           Open model: requests started per second (latency from the scheduled start)
+      --max-queue <n>      Open model: drop due requests beyond this many waiting
+  -w, --workers <n>        Worker threads (results are merged exactly)
+      --warmup <n>         Warm-up requests before the timed phase (default: one per connection; 0: none)
+      --warmup-path <p>    Side-effect-free warm-up path (default /)
+  -t, --timeout <time>     Per-request timeout (default 10s)
+Scenario
+      --scenario <name>    pilot-events: signed, idempotent POST /v1/events to pilot (the default with --unique)
+      --unique <n>         Key pool: --total requests over <n> Idempotency-Keys, shuffled
+      --key-prefix <p>     Prefix of generated keys;  --key-header <name> header carrying them
+      --tenant <id>        {{tenant}} values (repeatable);  --source <s> sets {{source}}
+      --var name=value     Extra {{variables}} (repeatable);  --seed <s> seeds key order and random values
+      --sign <scheme>      pilot | stripe | github, with --secret-env <NAME> holding the secret
+      --api-key-env <NAME> pilot-events: API key variable (default PILOT_BOOTSTRAP_API_KEY)
+Verification
+      --verify-json <p#j>  Read back a count before and after: GET <p>, JSON path <j> (e.g. /v1/events#count)
+      --verify-metric <m>  ... or a Prometheus counter, e.g. 'events_ingested_total{tenant="t1"}'
+      --metrics-path <p>   Path of the metrics page (default /metrics)
+      --threshold <expr>   e.g. "p95 < 1000", "error_rate < 1%", "dedup == exact" (repeatable)
+      --min-samples <n>    Fewer responses: exit 3, never a pass (default 100, or the total when smaller)
+      --no-abort           Do not stop early on a 5xx spike
+Output
+  -o, --out <file>         Write the result file (format golive-load-result v1, docs/load.md)
+      --json               Print the result file to stdout instead of the summary
+  -q, --quiet              No progress bar
+  -h, --help               Show this help
+
+Examples:
+  golive load http://127.0.0.1:8080/hello -c 50 -n 100000
+  golive load http://127.0.0.1:8080/hello --rate 1000 --duration 30s -c 100 --threshold "p99 < 250"
+  PILOT_BOOTSTRAP_API_KEY=... PILOT_BOOTSTRAP_SIGNING_SECRET=... \\
+    golive load --url "$STAGING_URL" --total 1000 --unique 200 --concurrency 50 --out result.json`;
+
+function int(flag: string, v: string | undefined, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new UsageError(`--${flag}: expected an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+}
+
+function positive(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag}: expected a positive number, got "${v}"`);
+  return n;
+}
+
+/** Parses `events_total{tenant="t1",x="y"}` into a metric name and labels. */
+export function parseMetricSelector(text: string): { metric: string; labels: Record<string, string> } {
+  const m = /^\s*([A-Za-z_:][\w:]*)\s*(?:\{(.*)\})?\s*$/.exec(text);
+  if (!m) throw new UsageError(`--verify-metric: expected name or name{label="value",...}, got "${text}"`);
+  const labels: Record<string, string> = {};
+  const inner = (m[2] ?? '').trim();
+  if (inner) {
+    for (const part of inner.split(',')) {
+      const l = /^\s*([A-Za-z_]\w*)\s*=\s*"([^"]*)"\s*$/.exec(part);
+      if (!l) throw new UsageError(`--verify-metric: bad label "${part}" (expected name="value")`);
+      labels[l[1] ?? ''] = l[2] ?? '';
+    }
+  }
+  return { metric: m[1] ?? '', labels };
+}
+
+/** The pilot ingest scenario: signed, idempotent POST /v1/events read back through GET /v1/events. */
+export function pilotEventsScenario(apiKeyEnv: string, secretEnv: string): Pick<LoadCheckOptions, 'request' | 'sign' | 'verify'> {
+  const auth = `Bearer {{env:${apiKeyEnv}}}`;
+  return {
+    request: {
+      method: 'POST',
+      path: '/v1/events',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: '{"type":"golive.load","source":"{{source}}","tenant":"{{tenant}}","key":"{{key}}","nonce":"{{random}}"}',
+    },
+    sign: { scheme: 'pilot', secretEnv },
+    verify: { type: 'json', path: '/v1/events?limit=1', jsonPath: 'count', headers: { authorization: auth } },
+  };
+}
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+
+/** Builds the check options from flags (validated afterwards by the check's schema). */
+async function optionsFromFlags(values: Values, positional: string | undefined, io: CliIo): Promise<{ baseUrl: string; input: Record<string, unknown> }> {
+  const urlText = values.url ?? positional;
+  if (!urlText) throw new UsageError('golive load needs a URL (argument or --url)');
+  let url: URL;
+  try {
+    url = new URL(urlText);
+  } catch {
+    throw new ConfigError(`not an absolute http(s) URL: "${urlText}"`, [], 'GOLIVE_ERR_INVALID_URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`not an http(s) URL: "${urlText}"`, [], 'GOLIVE_ERR_INVALID_URL');
+  const unique = int('unique', values.unique);
+  const ownRequest = values.path !== undefined || values.body !== undefined || values['body-file'] !== undefined || values.method !== undefined;
+  const scenarioName = values.scenario ?? (unique !== undefined && !ownRequest ? 'pilot-events' : undefined);
+  if (scenarioName !== undefined && scenarioName !== 'pilot-events') throw new UsageError(`--scenario: unknown scenario "${scenarioName}" (known: pilot-events)`);
+
+  const input: Record<string, unknown> = {};
+  let baseUrl: string;
+  if (scenarioName === 'pilot-events' || values.path !== undefined) {
+    baseUrl = url.href;
+  } else {
+    baseUrl = url.origin;
+    input.request = { path: `${url.pathname}${url.search}` };
+  }
+  if (scenarioName === 'pilot-events') {
+    const s = pilotEventsScenario(values['api-key-env'] ?? 'PILOT_BOOTSTRAP_API_KEY', values['secret-env'] ?? 'PILOT_BOOTSTRAP_SIGNING_SECRET');
+    Object.assign(input, s);
+    if (!values.threshold?.length) input.thresholds = ['p95 < 1000', 'error_rate < 0.01', 'dedup == exact'];
+    input.warmup = { path: '/health' };
+  }
+  const request = { ...((input.request as Record<string, unknown> | undefined) ?? {}) };
+  if (values.path !== undefined) request.path = values.path;
+  if (values.method !== undefined) request.method = values.method.toUpperCase();
+  const headers = parseHeaders(values.header);
+  if (headers) request.headers = { ...((request.headers as Record<string, string> | undefined) ?? {}), ...headers };
+  if (values.body !== undefined && values['body-file'] !== undefined) throw new UsageError('use --body or --body-file, not both');
+  if (values.body !== undefined) request.body = values.body;
+  if (values['body-file'] !== undefined) {
+    try {
+      request.body = await readFile(resolvePath(io.cwd, values['body-file']), 'utf8');
+    } catch (err) {
+      throw new UsageError(`--body-file: cannot read ${values['body-file']}: ${(err as Error).message}`);
+    }
+  }
+  if (request.body !== undefined && request.method === undefined && scenarioName === undefined) request.method = 'POST';
+  input.request = request;
+
+  const concurrency = int('concurrency', values.concurrency);
+  if (concurrency !== undefined) input.concurrency = concurrency;
+  const total = int('total', values.total);
+  if (total !== undefined) input.total = total;
+  if (values.duration !== undefined) input.durationMs = parseDuration(values.duration, '--duration');
+  const rate = positive('rate', values.rate);
+  if (rate !== undefined) {
+    input.model = 'open';
+    input.ratePerSec = rate;
+  }
+  const maxQueue = int('max-queue', values['max-queue'], 0);
+  if (maxQueue !== undefined) input.maxQueue = maxQueue;
+  if (unique !== undefined) {
+    input.keys = {
+      unique,
+      ...(values['key-prefix'] !== undefined ? { prefix: values['key-prefix'] } : {}),
+      ...(values['key-header'] !== undefined ? { header: values['key-header'] } : {}),
+    };
+  }
+  if (values.tenant?.length) input.tenants = values.tenant;
+  const vars: Record<string, string> = { source: values.source ?? 'golive' };
+  for (const v of values.var ?? []) {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new UsageError(`--var: expected name=value, got "${v}"`);
+    vars[v.slice(0, i)] = v.slice(i + 1);
+  }
+  input.vars = vars;
+  if (values.seed !== undefined) input.seed = values.seed;
+  if (values.sign !== undefined) {
+    if (!values['secret-env']) throw new UsageError('--sign needs --secret-env <NAME> (the variable holding the secret)');
+    input.sign = { scheme: values.sign, secretEnv: values['secret-env'] };
+  }
+  const warmup = int('warmup', values.warmup, 0);
+  if (warmup === 0) input.warmup = false;
+  else if (warmup !== undefined || values['warmup-path'] !== undefined) {
+    input.warmup = {
+      ...((input.warmup as Record<string, unknown> | undefined) ?? {}),
+      ...(warmup !== undefined ? { requests: warmup } : {}),
+      ...(values['warmup-path'] !== undefined ? { path: values['warmup-path'] } : {}),
+    };
+  }
+  if (values.timeout !== undefined) input.timeoutMs = parseDuration(values.timeout);
+  const workers = int('workers', values.workers);
+  if (workers !== undefined) input.workers = workers;
+  if (values['verify-json'] !== undefined) {
+    const [p, j] = values['verify-json'].split('#');
+    if (!p || !j) throw new UsageError('--verify-json: expected <path>#<json path>, e.g. /v1/events#count');
+    input.verify = { type: 'json', path: p, jsonPath: j, ...(headers?.authorization ? { headers: { authorization: headers.authorization } } : {}) };
+  }
+  if (values['verify-metric'] !== undefined) {
+    const sel = parseMetricSelector(values['verify-metric']);
+    input.verify = { type: 'metric', path: values['metrics-path'] ?? '/metrics', metric: sel.metric, labels: sel.labels };
+  }
+  if (values.threshold?.length) input.thresholds = values.threshold;
+  else if (input.thresholds === undefined) input.thresholds = [];
+  const minSamples = int('min-samples', values['min-samples']);
+  const planned = (input.keys ? total : undefined) ?? total;
+  input.minSamples = minSamples ?? Math.min(100, planned ?? 100);
+  if (values['no-abort']) input.abortOn5xx = false;
+  input.out = 'result.json';
+  return { baseUrl, input };
+}
+
+function bar(fraction: number | undefined, width = 24): string {
+  if (fraction === undefined) return '';
+  const n = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] `;
+}
+
+function fmtMs(v: number | null): string {
+  return v === null ? '-' : `${v.toFixed(3)} ms`;
+}
+
+/** Human summary of a result (pure). */
+export function renderLoadSummary(r: LoadResult): string {
+  const lines: string[] = [];
+  const m = r.model;
+  lines.push(
+    m.type === 'closed'
+      ? `${r.method} ${r.target} · closed model, ${m.concurrency} connections${r.workers > 1 ? `, ${r.workers} workers` : ''}`
+      : `${r.method} ${r.target} · open model, ${m.ratePerSec} req/s, ≤ ${m.maxInFlight} in flight${r.workers > 1 ? `, ${r.workers} workers` : ''}`,
+  );
+  lines.push(
+    `requests  ${r.requests.sent} sent · ${r.requests.responses} answered · ${r.requests.failed} failed${r.requests.dropped ? ` · ${r.requests.dropped} dropped` : ''} in ${(r.durationMs / 1000).toFixed(2)} s → ${r.throughput.requestsPerSec.toFixed(1)} req/s`,
+  );
+  const codes = Object.entries(r.statusCodes)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(' ');
+  const errs = Object.entries(r.errors)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(' ');
+  lines.push(`status    ${codes || 'none'}${errs ? ` · errors ${errs}` : ''} · error rate ${(r.errorRate * 100).toFixed(2)} %`);
+  const row = (label: string, s: LoadResult['latency']) =>
+    `${label.padEnd(10)}p50 ${fmtMs(s.p50Ms)} · p90 ${fmtMs(s.p90Ms)} · p95 ${fmtMs(s.p95Ms)} · p99 ${fmtMs(s.p99Ms)} · p99.9 ${fmtMs(s.p999Ms)} · max ${fmtMs(s.maxMs)} · mean ${fmtMs(s.meanMs)} (${s.source}${s.unsupported.length ? `; ${s.unsupported.join(', ')} = max, too few samples` : ''})`;
+  lines.push(row(m.type === 'open' ? 'latency*' : 'latency', r.latency));
+  if (r.latencyUncorrected) lines.push(row('uncorr.', r.latencyUncorrected));
+  if (r.scheduleLag) lines.push(`sched.lag p50 ${fmtMs(r.scheduleLag.p50Ms)} · p99 ${fmtMs(r.scheduleLag.p99Ms)} · max ${fmtMs(r.scheduleLag.maxMs)} · queue peak ${r.requests.queuedMax}`);
+  if (m.type === 'open') lines.push('          * from each request\'s scheduled start (coordinated omission corrected)');
+  if (r.replies) lines.push(`replies   ${formatReplies(r)}`);
+  if (r.dedup) {
+    lines.push(
+      r.dedup.error
+        ? `dedup     read-back failed: ${r.dedup.error}`
+        : `dedup     ${r.dedup.created} created for ${r.dedup.unique} unique keys / ${r.dedup.total} requests (${r.dedup.exact ? 'exact' : 'MISMATCH'}; ratio ${r.dedup.ratio?.toFixed(4)}) via ${r.dedup.source}`,
+    );
+  }
+  if (r.stalls.length) lines.push(`stalls    ${r.stalls.length}: ${r.stalls.slice(0, 5).map((s) => `${s.durationMs} ms at ${(s.atMs / 1000).toFixed(1)} s`).join(', ')}`);
+  if (r.flags.length) lines.push(`flags     ${r.flags.join(', ')}`);
+  if (r.aborted) lines.push(`ABORTED   ${r.aborted.reason}: ${r.aborted.message}`);
+  return lines.join('\n');
+}
+
+/** The load command. */
+export const loadCommand: CliCommand = {
+  name: 'load',
+  summary: 'Send load (closed or open model) and print HDR latencies; --out writes a mergeable result file',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parse('load', argv, OPTIONS);
+    if (values.help) {
+      io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`golive load takes at most one URL, got ${positionals.length} arguments`);
+    const { baseUrl, input } = await optionsFromFlags(values, positionals[0], io);
+    const parsed = loadCheck.options.safeParse(input);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new UsageError(`invalid load options: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown'}`);
+    }
+    const opts = parsed.data as z.output<typeof loadCheck.options>;
+    const redactor = Redactor.fromEnv(io.env);
+    const targetHeaders: Record<string, string> = {};
+    const http = createHttpClient({ baseUrl, redactor, timeoutMs: opts.timeoutMs });
+    let written: string | undefined;
+    const sink: ArtifactSink = {
+      dir: io.cwd,
+      async write(_rel, content) {
+        written = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+        return values.out ?? '';
+      },
+    };
+    const tty = io.stderr.isTTY === true;
+    let lastLine = 0;
+    const progress = (e: ProgressEvent) => {
+      if (values.quiet) return;
+      if (tty) io.stderr.write(`\r\x1b[2K${bar(e.fraction)}${e.message}`);
+      else if (Date.now() - lastLine >= 2000) {
+        lastLine = Date.now();
+        io.stderr.write(`${e.message}\n`);
+      }
+    };
+    const controller = new AbortController();
+    const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
+    const ctx: CheckContext = {
+      id: 'load',
+      target: { baseUrl: new URL(baseUrl), headers: targetHeaders },
+      http,
+      env: io.env,
+      clock: systemClock,
+      signal,
+      timeoutMs: 0,
+      redactor,
+      artifacts: sink,
+      log: () => {},
+      progress,
+    };
+    let outcome: Awaited<ReturnType<typeof loadCheck.run>> | undefined;
+    let insufficient: CheckError | undefined;
+    try {
+      outcome = await loadCheck.run(ctx, opts);
+    } catch (err) {
+      if (err instanceof CheckError && err.code === 'GOLIVE_ERR_INSUFFICIENT_SAMPLES') insufficient = err;
+      else throw err;
+    } finally {
+      if (tty && !values.quiet) io.stderr.write('\r\x1b[2K');
+      await http.close();
+    }
+    const result = written ? (JSON.parse(written) as LoadResult) : undefined;
+    if (values.out && written) {
+      try {
+        await writeFile(resolvePath(io.cwd, values.out), redactor.redact(written));
+      } catch (err) {
+        io.stderr.write(`golive: GOLIVE_ERR_REPORT_WRITE: cannot write ${values.out}: ${(err as Error).message}\n`);
+      }
+    }
+    if (values.json && written) io.stdout.write(redactor.redact(written));
+    else if (result) io.stdout.write(`${redactor.redact(renderLoadSummary(result))}\n`);
+    if (insufficient) {
+      io.stderr.write(`golive: ${insufficient.code}: ${redactor.redact(insufficient.message)}\n`);
+      return 3;
+    }
+    const failed = outcome?.observations.filter((o) => !o.passed && o.severity !== 'warn') ?? [];
+    const warned = outcome?.observations.filter((o) => !o.passed && o.severity === 'warn') ?? [];
+    if (!values.json) {
+      for (const o of outcome?.observations.filter((x) => x.name.startsWith('threshold: ')) ?? []) {
+        io.stdout.write(`${o.passed ? 'ok  ' : 'FAIL'}  ${redactor.redact(o.message)}\n`);
+      }
+      for (const o of [...failed.filter((x) => !x.name.startsWith('threshold: ')), ...warned]) {
+        io.stdout.write(`${o.severity === 'warn' ? 'warn' : 'FAIL'}  ${o.code ? `${o.code}: ` : ''}${redactor.redact(o.message)}\n`);
+      }
+    }
+    return failed.length > 0 ? 1 : 0;
+  },
+};
