@@ -17,7 +17,9 @@ async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<v
     return reply;
   }
   req.tenant = tenant;
+  // Both: fastify writes the "request completed" line through reply.log.
   req.log = req.log.child({ tenantId: tenant.tenantId });
+  reply.log = req.log;
 }
 
 /** `/v1/events`: signed, idempotent ingest and tenant-scoped reads. */
