@@ -108,14 +108,18 @@ interface Finding {
   message: string;
 }
 
-/** The outcome of the built-in provider policy: data.config entries and findings. */
+/** The outcome of the built-in provider policy. */
 export interface ProviderEvaluation {
+  /** Exactly the seed's provider_config keys (STRIPE_MODE, STRIPE_SIGNING_SECRET_set, NOTIFY_MODE, EMAIL_FROM_set). */
   config: Record<string, Json>;
+  /** Classification of each value looked at (`sk_live`, `whsec`, `address`, `unset`...), never the value. */
+  classes: Record<string, string>;
   findings: Finding[];
 }
 
 function stripe(env: Env): ProviderEvaluation {
   const config: Record<string, Json> = {};
+  const classes: Record<string, string> = {};
   const findings: Finding[] = [];
   const rawTest = env.STRIPE_TEST?.trim();
   const keyClass = classifyStripeKey(env.STRIPE_SECRET_KEY);
@@ -134,7 +138,7 @@ function stripe(env: Env): ProviderEvaluation {
     source = 'STRIPE_TEST unset: test by default';
   }
   config.STRIPE_MODE = mode === 'live' ? '0' : mode === 'test' ? '1' : 'invalid';
-  config.STRIPE_SECRET_KEY = keyClass;
+  classes.STRIPE_SECRET_KEY = keyClass;
   findings.push({
     name: 'stripe-mode',
     passed: mode === 'live',
@@ -163,7 +167,7 @@ function stripe(env: Env): ProviderEvaluation {
   const secret = secretName ? env[secretName] : undefined;
   const secretClass = secret === undefined ? 'unset' : secret.startsWith('whsec_') ? 'whsec' : 'other';
   config.STRIPE_SIGNING_SECRET_set = secret !== undefined;
-  config.STRIPE_SIGNING_SECRET = secretClass;
+  classes.STRIPE_SIGNING_SECRET = secretClass;
   findings.push({
     name: 'stripe-signing-secret',
     passed: secretClass === 'whsec',
@@ -176,11 +180,12 @@ function stripe(env: Env): ProviderEvaluation {
         : `${secretName} does not look like a Stripe signing secret (expected whsec_…)`,
     message: `${secretName ?? 'STRIPE_SIGNING_SECRET'}: ${secretClass}`,
   });
-  return { config, findings };
+  return { config, classes, findings };
 }
 
 function email(env: Env, mockModes: readonly string[]): ProviderEvaluation {
   const config: Record<string, Json> = {};
+  const classes: Record<string, string> = {};
   const findings: Finding[] = [];
   const raw = env.NOTIFY_MODE?.trim() || undefined;
   const mode = raw ?? 'mock';
@@ -201,7 +206,7 @@ function email(env: Env, mockModes: readonly string[]): ProviderEvaluation {
   const from = env.EMAIL_FROM?.trim() || undefined;
   const fromClass = from === undefined ? 'unset' : isEmailAddress(from) ? 'address' : 'invalid';
   config.EMAIL_FROM_set = from !== undefined;
-  config.EMAIL_FROM = fromClass;
+  classes.EMAIL_FROM = fromClass;
   findings.push({
     name: 'email-from',
     passed: fromClass === 'address',
@@ -211,15 +216,16 @@ function email(env: Env, mockModes: readonly string[]): ProviderEvaluation {
     issue: fromClass === 'unset' ? 'EMAIL_FROM is not set' : 'EMAIL_FROM is not an email address',
     message: `EMAIL_FROM: ${fromClass}`,
   });
-  return { config, findings };
+  return { config, classes, findings };
 }
 
 /** Evaluates the built-in provider policy over an environment (pure: used by the check and its tests). */
 export function evaluateProviders(env: Env, providers: readonly ('stripe' | 'email')[], mockModes: readonly string[] = DEFAULT_MOCK_MODES): ProviderEvaluation {
-  const out: ProviderEvaluation = { config: {}, findings: [] };
+  const out: ProviderEvaluation = { config: {}, classes: {}, findings: [] };
   for (const p of providers) {
     const r = p === 'stripe' ? stripe(env) : email(env, mockModes);
     Object.assign(out.config, r.config);
+    Object.assign(out.classes, r.classes);
     out.findings.push(...r.findings);
   }
   return out;
@@ -271,7 +277,7 @@ export const providerConfigCheck = defineCheck({
     const severity: Severity = enforced ? 'error' : 'warn';
     const mode = enforced ? 'enforced' : expectLive ? 'advisory: ALLOW_PROVIDER_MOCK=1' : 'advisory: EXPECT_LIVE is not 1';
 
-    const { config, findings } = evaluateProviders(env, opts.providers, opts.mockModes);
+    const { config, classes, findings } = evaluateProviders(env, opts.providers, opts.mockModes);
     const observations: Observation[] = findings.map((f) =>
       observe(f.name, f.passed, f.expected, f.actual, f.passed ? { message: f.message } : { severity, code: f.code, message: `${f.issue} (${mode})` }),
     );
@@ -289,6 +295,7 @@ export const providerConfigCheck = defineCheck({
     const failedRules = observations.filter((o) => o.name.startsWith('rule:') && !o.passed).length;
     const data: Record<string, Json> = {
       config,
+      classification: classes,
       // The seed listed issues only when live providers were expected; advisories keep the rest visible.
       issues: expectLive ? issues : [],
       advisories: expectLive ? [] : issues,

@@ -29,15 +29,8 @@ describe('provider-config check (the seed semantics)', () => {
     assert.equal(failed(out), false, JSON.stringify(out.observations));
     assert.deepEqual(warnings(out), []);
     assert.deepEqual(out.data?.issues, []);
-    assert.deepEqual(out.data?.config, {
-      STRIPE_MODE: '0',
-      STRIPE_SECRET_KEY: 'unset',
-      STRIPE_SIGNING_SECRET_set: true,
-      STRIPE_SIGNING_SECRET: 'whsec',
-      NOTIFY_MODE: 'resend',
-      EMAIL_FROM_set: true,
-      EMAIL_FROM: 'address',
-    });
+    assert.deepEqual(out.data?.config, { STRIPE_MODE: '0', STRIPE_SIGNING_SECRET_set: true, NOTIFY_MODE: 'resend', EMAIL_FROM_set: true });
+    assert.deepEqual(out.data?.classification, { STRIPE_SECRET_KEY: 'unset', STRIPE_SIGNING_SECRET: 'whsec', EMAIL_FROM: 'address' });
   });
 
   it('fails mocks when EXPECT_LIVE=1 (enforced, error severity)', async () => {

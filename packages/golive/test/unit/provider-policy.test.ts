@@ -47,7 +47,7 @@ describe('built-in provider policy', () => {
 
   it('checks only the providers asked for', () => {
     const r = evaluateProviders({}, ['email']);
-    assert.deepEqual(Object.keys(r.config).sort(), ['EMAIL_FROM', 'EMAIL_FROM_set', 'NOTIFY_MODE']);
+    assert.deepEqual(Object.keys(r.config).sort(), ['EMAIL_FROM_set', 'NOTIFY_MODE']);
   });
 });
 
