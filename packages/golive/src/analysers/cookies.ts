@@ -56,6 +56,8 @@ export function isSessionCookie(name: string): boolean {
 
 /** golive's wider notion of a sensitive cookie (session, auth, token identifiers). */
 export function isSensitiveCookie(name: string): boolean {
+  // Anti-CSRF tokens are read by scripts on purpose (double submit): they are not session secrets.
+  if (/csrf|xsrf/i.test(name)) return false;
   return isSessionCookie(name) || /(^|[._-])sid$|^sid|auth|token|jwt/i.test(name);
 }
 
