@@ -71,7 +71,8 @@ const expectSchema = z
     maxLatencyMs: z.number().positive().optional().describe('Fail when the exchange takes longer (ms).'),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe('Expectations on the response; by default only `status: 2xx`.');
 
 const options = z
   .object({
