@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  ExactSamples,
+  percentileOf,
+  summarize,
+} from '../../src/load/histogram.ts';
+import { createRandom } from '../../src/load/prng.ts';
+
+function histogramOf(values: number[]) {
+  const h = createHistogram();
+  for (const v of values) h.recordValue(v);
+  return h;
+}
+
+describe('load percentiles (nearest rank)', () => {
+  test('empty: no value, nothing supported', () => {
+    const s = summarize(createHistogram(), []);
+    assert.equal(s.n, 0);
+    assert.equal(s.p50Ms, null);
+    assert.equal(s.p99Ms, null);
+    assert.equal(s.maxMs, null);
+    assert.deepEqual(s.unsupported, []);
+  });
+
+  test('n = 1: every percentile is the one sample, and p50+ above it are flagged unsupported', () => {
+    const s = summarize(histogramOf([12_345]), [12_345]);
+    assert.equal(s.source, 'exact');
+    assert.equal(s.p50Ms, 12.345);
+    assert.equal(s.p99Ms, 12.345);
+    assert.ok(s.unsupported.includes('p95'));
+    assert.ok(s.unsupported.includes('p50'));
+  });
+
+  test('n = 5 with one outlier: p95 is the outlier (the seed formula would say p80) and is flagged', () => {
+    const us = [10_000, 11_000, 12_000, 13_000, 900_000];
+    const s = summarize(histogramOf(us), us);
+    assert.equal(s.p50Ms, 12);
+    assert.equal(s.p75Ms, 13);
+    assert.equal(s.p95Ms, 900);
+    assert.ok(s.unsupported.includes('p95'));
+    assert.ok(!s.unsupported.includes('p50'));
+  });
+
+  test('n = 100: rank ceil(p·n), exact and histogram agree within 0.1 %', () => {
+    const us = Array.from({ length: 100 }, (_, i) => (i + 1) * 1000 + 7); // 1.007 ms .. 100.007 ms
+    const h = histogramOf(us);
+    const sorted = [...us].sort((a, b) => a - b);
+    for (const p of [50, 90, 95, 99]) {
+      const exact = percentileOf(h, p, sorted).ms;
+      assert.equal(exact, (Math.ceil(p) * 1000 + 7) / 1000);
+      const approx = percentileOf(h, p, null).ms;
+      assert.ok(approx !== null && exact !== null);
+      // HDR returns the highest value equivalent to the bucket: never below the truth, at most 0.1 % above.
+      assert.ok(approx >= exact, `p${p}: ${approx} >= ${exact}`);
+      assert.ok(approx <= exact * 1.001 + 0.001, `p${p}: ${approx} within 0.1 % of ${exact}`);
+    }
+  });
+
+  test('past the exact-sample limit the histogram is the source', () => {
+    const e = new ExactSamples(3);
+    for (const v of [1, 2, 3]) e.push(v);
+    assert.deepEqual(e.values, [1, 2, 3]);
+    e.push(4);
+    assert.equal(e.values, null);
+    const s = summarize(histogramOf([1000, 2000, 3000, 4000]), e.values);
+    assert.equal(s.source, 'histogram');
+  });
+});
+
+describe('merged histograms', () => {
+  test('encoded parts added together equal one histogram of every value', () => {
+    const random = createRandom(42);
+    const all: number[] = [];
+    const parts = [createHistogram(), createHistogram(), createHistogram()];
+    for (let i = 0; i < 30_000; i++) {
+      // A long-tailed latency mix from 50 µs to ~2 s.
+      const v = Math.round(50 + random() ** 6 * 2_000_000);
+      all.push(v);
+      parts[i % 3]?.recordValue(v);
+    }
+    const single = histogramOf(all);
+    const merged = createHistogram();
+    for (const p of parts) merged.add(decodeHistogram(encodeHistogram(p)));
+    assert.equal(merged.totalCount, single.totalCount);
+    // Bucket-exact: every percentile, the maximum bucket (p100) included, is the same value.
+    for (const p of [1, 10, 50, 75, 90, 95, 99, 99.9, 99.99, 100]) {
+      assert.equal(merged.getValueAtPercentile(p), single.getValueAtPercentile(p), `p${p}`);
+    }
+    assert.equal(encodeHistogram(merged), encodeHistogram(decodeHistogram(encodeHistogram(single))));
+  });
+});
