@@ -182,9 +182,10 @@ export const tlsCheck = defineCheck({
       obs.push(observe('certificate-not-yet-valid', false, 'valid now', `valid from ${cert.valid_from}`, { code: 'TLS_CERT_NOT_YET_VALID', message: `${desc} is not valid yet` }));
     }
     const selfSigned = h.authorizationError !== undefined && SELF_SIGNED.has(h.authorizationError);
-    const chainOk = h.authorized || h.authorizationError === 'CERT_HAS_EXPIRED';
+    // Node folds a hostname mismatch into authorizationError; the hostname is judged on its own below.
+    const chainOk = h.authorized || h.authorizationError === 'CERT_HAS_EXPIRED' || h.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID';
     obs.push(
-      observe('certificate-chain', chainOk, 'a chain to a trusted CA', h.authorized ? 'trusted' : (h.authorizationError ?? 'untrusted'), {
+      observe('certificate-chain', chainOk, 'a chain to a trusted CA', chainOk ? 'trusted' : (h.authorizationError ?? 'untrusted'), {
         code: selfSigned ? 'TLS_CERT_SELF_SIGNED' : 'TLS_CERT_UNTRUSTED',
         message: chainOk
           ? `${desc}: chain trusted`
