@@ -176,7 +176,7 @@ export const canaryCheck = defineCheck({
       observations: obs,
       metrics: { oks, count: opts.count, [key]: pMs, percentileSupported: pr.supported, sloMs: opts.sloMs },
       data: ctx.redactor.redactDeep(data),
-      summary: `${oks}/${opts.count} ok, ${pName} ${pMs === null ? 'n/a' : `${pMs} ms`}${pr.supported || pMs === null ? '' : ' (max)'}`,
+      summary: `${oks}/${opts.count} ok, ${pName} ${pMs === null ? 'n/a' : `${pMs} ms${pr.supported ? '' : ` (max of ${oks})`} ${pMs < opts.sloMs ? '<' : '≥'} ${opts.sloMs} ms SLO`}`,
     };
   },
 });

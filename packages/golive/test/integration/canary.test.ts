@@ -55,6 +55,7 @@ describe('canary check against real servers', () => {
     assert.deepEqual(codes(out), ['CANARY_SLO', 'CANARY_PERCENTILE_IS_MAX']);
     assert.equal(failed(out), true);
     assert.ok((out.data?.p95Ms as number) >= 300);
+    assert.match(out.summary ?? '', /^5\/5 ok, p95 [\d.]+ ms \(max of 5\) ≥ 100 ms SLO$/);
     const samples = out.data?.samples as Sample[];
     const sorted = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
     // The seed's sorted[int(5*0.95)-1] is the 4th value: under 100 ms here, so the seed would pass.
