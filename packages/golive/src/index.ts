@@ -26,3 +26,41 @@ export { REPORT_SCHEMA_VERSION, computeVerdict, allChecks } from './core/result.
 export type { CheckResult, CheckStatus, Json, Level, Observation, Report, StageResult, Totals, Verdict } from './core/result.ts';
 export { Redactor } from './core/redact.ts';
 export { percentile, parsePercentile } from './core/percentiles.ts';
+// Security analysers: pure functions over recorded responses, no network (CSP, headers, cookies, CORS, grades).
+export {
+  analyzeCookies,
+  analyzeCors,
+  analyzeCsp,
+  analyzeHeaders,
+  analyzeResponses,
+  evaluateGate,
+  GRADES,
+  gradeOf,
+  isLoopbackHost,
+  OBSERVATORY_TESTS,
+  parseCsp,
+  parseHsts,
+  parseSetCookie,
+  SCORE_TABLE,
+  scoreOf,
+} from './analysers/index.ts';
+export type {
+  AnalyzeInput,
+  CorsProbeRecord,
+  CspPolicy,
+  CspSummary,
+  Finding,
+  GateItem,
+  GatePolicy,
+  Grade,
+  MultiAnalysis,
+  ObservatoryTest,
+  RecordedResponse,
+  RedirectionRecord,
+  SecurityAnalysis,
+  TestResult,
+  Waiver,
+} from './analysers/index.ts';
+export { exposureCheck, SENSITIVE_PATHS } from './checks/exposure.ts';
+export { securityHeadersCheck } from './checks/security-headers.ts';
+export { tlsCheck } from './checks/tls.ts';
