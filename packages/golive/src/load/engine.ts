@@ -297,6 +297,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       const end = nowMs();
       inflight--;
       if (!stopped || abortInfo?.reason !== 'cancelled') {
+        // Before recording: the stall test compares the gap with the typical latency so far.
+        noteCompletion(end, this.sendMs);
         responses++;
         bytesReceived += this.bytes;
         const status = this.status;
@@ -322,7 +324,6 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
           const text = Buffer.concat(this.capture).toString('utf8').slice(0, 200).replace(/\s+/g, ' ');
           errorSamples.push({ status, message: redact(`HTTP ${status}: ${text}`) });
         }
-        noteCompletion(end, this.sendMs);
         trackSpike(status >= 500);
       }
       launchNext();

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { refusedUrl, startServer, type TestServer } from '../helpers/check-servers.ts';
+import { runEngine } from '../../src/load/engine.ts';
+import { runLoad } from '../../src/load/run.ts';
+import { buildPlan, type ScenarioSpec } from '../../src/load/scenario.ts';
+
+const scenario = (path = '/x'): ScenarioSpec => ({ request: { path }, seed: 1, runId: 't', nowSec: Math.floor(Date.now() / 1000) });
+
+describe('closed model', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer((_req, res) => res.end('hello'));
+  });
+  after(() => srv.close());
+
+  test('sends exactly the total at the concurrency and records every latency', async () => {
+    const plan = await buildPlan(scenario(), 300);
+    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 10, total: 300 }, warmup: { requests: 10, path: '/warm' } });
+    assert.equal(r.requests.sent, 300);
+    assert.equal(r.requests.responses, 300);
+    assert.equal(r.statusCodes['200'], 300);
+    assert.equal(r.bytes.received, 300 * 5);
+    assert.equal(r.latency.n, 300);
+    assert.equal(r.latency.source, 'exact');
+    assert.equal(r.samplesUs?.latency?.length, 300);
+    assert.ok((r.latency.p50Ms ?? 0) > 0);
+    assert.equal(r.warmup?.ok, 10);
+    assert.equal(srv.seen.filter((s) => s.url === '/warm').length, 10, 'warm-up requests are not part of the timed phase');
+    assert.equal(srv.seen.filter((s) => s.url === '/x').length, 300);
+  });
+
+  test('a duration-bound run ends on time', async () => {
+    const plan = await buildPlan(scenario());
+    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 4, durationMs: 300 }, warmup: null });
+    assert.ok(r.requests.responses > 0);
+    assert.equal(r.requests.planned, null);
+    assert.ok(r.durationMs >= 290 && r.durationMs < 3000, `${r.durationMs}`);
+  });
+});
+
+describe('a target that drops connections mid-run', () => {
+  let srv: TestServer;
+  let n = 0;
+  before(async () => {
+    srv = await startServer((req, res) => {
+      n++;
+      // Every 7th request: the socket is destroyed without an answer.
+      if (n % 7 === 0) req.socket.destroy();
+      else res.end('ok');
+    });
+  });
+  after(() => srv.close());
+
+  test('failures are counted by kind, the run completes, nothing crashes', async () => {
+    const plan = await buildPlan(scenario(), 350);
+    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 5, total: 350 }, warmup: null, abortOnSpike: null });
+    assert.equal(r.requests.sent, 350);
+    assert.equal(r.requests.responses + r.requests.failed, 350);
+    assert.ok(r.requests.failed >= 40, `failed ${r.requests.failed}`);
+    const kinds = Object.keys(r.errors);
+    assert.ok(kinds.includes('reset'), `error kinds: ${JSON.stringify(r.errors)}`);
+    assert.equal(Object.values(r.errors).reduce((a, b) => a + (b ?? 0), 0), r.requests.failed);
+    assert.ok(r.errorRate > 0.1);
+    assert.ok(r.errorSamples.some((s) => s.kind === 'reset'));
+    assert.equal(r.latency.n, r.requests.responses, 'failures are not latencies');
+  });
+});
+
+describe('open model: latency from the scheduled start', () => {
+  let srv: TestServer;
+  let stallUntil = 0;
+  let stallDone = false;
+  before(async () => {
+    srv = await startServer((_req, res) => {
+      const now = Date.now();
+      if (_req.url === '/x' && !stallDone && stallUntil === 0) stallUntil = now + 400;
+      // The first timed request opens a 400 ms window during which nothing is answered.
+      const wait = stallUntil - now;
+      if (wait > 0) setTimeout(() => res.end('late'), wait);
+      else {
+        if (stallUntil) stallDone = true;
+        res.end('ok');
+      }
+    });
+  });
+  after(() => srv.close());
+
+  test('a stall shows in the corrected latency and is flagged; the uncorrected view hides the queue', async () => {
+    const plan = await buildPlan(scenario(), 200);
+    const r = await runEngine({
+      baseUrl: srv.url,
+      plan,
+      model: { type: 'open', ratePerSec: 200, total: 200, maxInFlight: 2 },
+      warmup: { requests: 2, path: '/warm' },
+    });
+    assert.equal(r.requests.responses, 200);
+    assert.ok(r.latencyUncorrected && r.scheduleLag);
+    // Requests due during the stall waited for a connection: that wait counts from their scheduled start.
+    assert.ok((r.latency.p90Ms ?? 0) >= 150, `corrected p90 ${r.latency.p90Ms}`);
+    assert.ok((r.scheduleLag.maxMs ?? 0) >= 150, `schedule lag max ${r.scheduleLag.maxMs}`);
+    // Sent late, they were answered fast: the send-to-answer view (a closed-loop tool's) misses it.
+    assert.ok((r.latencyUncorrected.p90Ms ?? 0) < (r.latency.p90Ms ?? 0) / 2, `uncorrected p90 ${r.latencyUncorrected.p90Ms}`);
+    assert.ok(r.requests.queuedMax >= 20, `queue peak ${r.requests.queuedMax}`);
+    assert.ok(r.stalls.length >= 1, `stall detected: ${JSON.stringify({ stalls: r.stalls, lat: r.latency, u: r.latencyUncorrected })}`);
+    assert.ok(r.stalls.some((s) => s.durationMs >= 300), JSON.stringify(r.stalls));
+    assert.ok(r.flags.includes('STALL'));
+  });
+});
+
+describe('5xx spike', () => {
+  let srv: TestServer;
+  let n = 0;
+  before(async () => {
+    srv = await startServer((_req, res) => {
+      n++;
+      res.statusCode = n > 60 ? 503 : 200;
+      res.end(n > 60 ? 'overloaded' : 'ok');
+    });
+  });
+  after(() => srv.close());
+
+  test('stops early with evidence', async () => {
+    const plan = await buildPlan(scenario(), 5000);
+    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 4, total: 5000 }, warmup: null, abortOnSpike: { window: 50, ratio: 0.5 } });
+    assert.equal(r.aborted?.reason, '5xx-spike');
+    assert.ok(r.requests.sent < 500, `sent ${r.requests.sent}`);
+    assert.match(r.aborted?.message ?? '', /of the last 50 requests/);
+    assert.ok(r.errorSamples.some((s) => s.status === 503 && /overloaded/.test(s.message)));
+    assert.ok(r.flags.includes('ABORTED'));
+  });
+});
+
+describe('unreachable target', () => {
+  test('warm-up failure ends the run with evidence, no crash', async () => {
+    const url = await refusedUrl();
+    const plan = await buildPlan(scenario(), 100);
+    const r = await runEngine({ baseUrl: url, plan, model: { type: 'closed', concurrency: 2, total: 100 }, warmup: { requests: 2, path: '/' }, timeoutMs: 2000 });
+    assert.equal(r.aborted?.reason, 'warmup-failed');
+    assert.match(r.aborted?.message ?? '', /refused/);
+    assert.equal(r.requests.sent, 0);
+  });
+});
+
+describe('workers', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer((_req, res) => res.end('ok'));
+  });
+  after(() => srv.close());
+
+  test('two worker threads share the plan and merge into one exact result', async () => {
+    const r = await runLoad({ baseUrl: srv.url, scenario: scenario(), model: { type: 'closed', concurrency: 4, total: 401 }, workers: 2, warmup: { requests: 2, path: '/warm' } });
+    assert.equal(r.workers, 2);
+    assert.equal(r.requests.sent, 401);
+    assert.equal(r.requests.responses, 401);
+    assert.equal(r.model.type === 'closed' && r.model.concurrency, 4);
+    assert.equal(r.latency.n, 401);
+    assert.equal(r.latency.source, 'exact');
+    assert.equal(srv.seen.filter((s) => s.url === '/x').length, 401);
+  });
+});
