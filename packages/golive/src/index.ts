@@ -64,3 +64,10 @@ export type {
 export { exposureCheck, SENSITIVE_PATHS } from './checks/exposure.ts';
 export { securityHeadersCheck } from './checks/security-headers.ts';
 export { tlsCheck } from './checks/tls.ts';
+export { canaryCheck } from './checks/canary.ts';
+export { commandCheck, parseJunit } from './checks/command.ts';
+export type { JunitSummary } from './checks/command.ts';
+export { classifyHealthBody, healthCheck } from './checks/health.ts';
+export type { HealthMeaning, HealthVerdict } from './checks/health.ts';
+export { httpCheck } from './checks/http.ts';
+export { evaluateProviders, providerConfigCheck } from './checks/provider-config.ts';
