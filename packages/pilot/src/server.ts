@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   }
   const config = parsed.config;
   const log = createLogger(config.logLevel);
-  log.info({ config: sanitizeConfig(config) }, 'configuration');
+  // Lifecycle lines (configuration, listening, shutdown) are written even when LOG_LEVEL is above
+  // info, so supervisors and tests can rely on them; LOG_LEVEL=silent silences them too.
+  const lifecycle =
+    config.logLevel === 'silent' || log.isLevelEnabled('info') ? log : createLogger('info');
+  lifecycle.info({ config: sanitizeConfig(config) }, 'configuration');
 
   const state: AppState = { shuttingDown: false, startedAt: Date.now() };
   let app: Awaited<ReturnType<typeof buildApp>>;
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     state.shuttingDown = true;
-    log.info({ signal, drainDelayMs: config.drainDelayMs, shutdownGraceMs: config.shutdownGraceMs }, 'shutting down');
+    lifecycle.info({ signal, drainDelayMs: config.drainDelayMs, shutdownGraceMs: config.shutdownGraceMs }, 'shutting down');
     const grace = setTimeout(() => {
       log.error({ shutdownGraceMs: config.shutdownGraceMs }, 'grace period over: exiting with work in flight');
       process.exit(1);
@@ -52,7 +56,7 @@ async function main(): Promise<void> {
       app
         .close()
         .then(() => {
-          log.info('closed');
+          lifecycle.info('closed');
           clearTimeout(grace);
           process.exitCode = 0;
         })
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  log.info({ url: `http://${host}:${port}`, port }, 'listening');
+  lifecycle.info({ url: `http://${host}:${port}`, port }, 'listening');
 }
 
 main().catch((err: Error) => {

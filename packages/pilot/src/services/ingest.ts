@@ -22,56 +22,46 @@ export type IngestOutcome =
   | { kind: 'signature_replayed' };
 
 /**
- * Stores one event exactly once per (tenant, Idempotency-Key), in one transaction:
+ * Stores one event exactly once per (tenant, Idempotency-Key). The decision runs in the database
+ * function `pilot_ingest` (migration 0002), one statement and so one transaction:
  * 1. record the signature (unique per tenant): a second use is an exact replay;
  * 2. take a transaction-scoped advisory lock on (tenant, key): if another transaction holds it,
  *    the first request is still in flight (409) — instead of blocking behind it;
  * 3. with the lock held, read the stored outcome (completed retry or other body);
  * 4. otherwise insert the event and the stored response together.
- * The unique constraints stay the last line of defence: they, not the lock, guarantee one row.
+ * One round trip instead of six keeps the single PGlite connection and the pool short-held.
  */
 export async function ingestEvent(db: Db, r: IngestRequest): Promise<IngestOutcome> {
-  return db.tx(
-    async (q) => {
-      const first = await q.query<{ fresh: boolean; locked: boolean }>(
-        `WITH sig AS (
-           INSERT INTO seen_signatures (tenant_id, signature) VALUES ($1, $2)
-           ON CONFLICT DO NOTHING RETURNING 1
-         )
-         SELECT EXISTS (SELECT 1 FROM sig) AS fresh,
-                pg_try_advisory_xact_lock(hashtextextended($3, 0)) AS locked`,
-        [r.tenantId, r.signature, idempotencyLockKey(r.tenantId, r.idempotencyKey)],
-      );
-      const row = first.rows[0];
-      if (!row?.fresh) return { kind: 'signature_replayed' };
-      if (!row.locked) return { kind: 'in_flight' };
-
-      // A separate statement: its snapshot is taken after the lock, so it sees a committed first try.
-      const stored = await q.query<{ request_hash: string; response_status: number; response_body: string }>(
-        'SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = $2',
-        [r.tenantId, r.idempotencyKey],
-      );
-      const prior = stored.rows[0];
-      if (prior) {
-        if (prior.request_hash !== r.requestHash) return { kind: 'key_reused' };
-        return { kind: 'replayed', status: prior.response_status, body: prior.response_body };
-      }
-
-      const id = randomUUID();
-      const body = JSON.stringify({ id, idempotencyKey: r.idempotencyKey });
-      await q.query(
-        `WITH ev AS (
-           INSERT INTO events (id, tenant_id, idempotency_key, payload) VALUES ($1, $2, $3, $4::jsonb)
-           RETURNING id
-         )
-         INSERT INTO idempotency_keys (tenant_id, key, request_hash, response_status, response_body)
-         SELECT $2, $3, $5, 201, $6 FROM ev`,
-        [id, r.tenantId, r.idempotencyKey, r.payloadJson, r.requestHash, body],
-      );
-      return { kind: 'created', status: 201, body };
-    },
-    { tenantId: r.tenantId },
+  const id = randomUUID();
+  const body = JSON.stringify({ id, idempotencyKey: r.idempotencyKey });
+  const res = await db.query<{ outcome: string; status: number; body: string | null }>(
+    'SELECT outcome, status, body FROM pilot_ingest($1, $2, $3, $4, $5, $6, $7::jsonb, $8)',
+    [
+      r.tenantId,
+      r.signature,
+      r.idempotencyKey,
+      idempotencyLockKey(r.tenantId, r.idempotencyKey),
+      r.requestHash,
+      id,
+      r.payloadJson,
+      body,
+    ],
   );
+  const row = res.rows[0];
+  switch (row?.outcome) {
+    case 'created':
+      return { kind: 'created', status: row.status, body: row.body ?? body };
+    case 'replayed':
+      return { kind: 'replayed', status: row.status, body: row.body ?? '' };
+    case 'in_flight':
+      return { kind: 'in_flight' };
+    case 'key_reused':
+      return { kind: 'key_reused' };
+    case 'signature_replayed':
+      return { kind: 'signature_replayed' };
+    default:
+      throw new Error(`pilot_ingest returned an unknown outcome: ${String(row?.outcome)}`);
+  }
 }
 
 /**

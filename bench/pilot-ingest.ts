@@ -1,0 +1,283 @@
+// Benchmark: pilot's signed idempotent ingest against a bare fastify route on the same machine,
+// then the seeds' go/no-go load (2000 requests over 400 keys at concurrency 75) with its p95.
+// Run: ./node_modules/.bin/node bench/pilot-ingest.ts   (PILOT_BENCH_SECONDS=10 to change the duration)
+// Each server runs in its own process; the load generator (autocannon) runs here.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import pg from 'pg';
+import { signRequest } from '../packages/pilot/src/lib/signature.ts';
+
+// autocannon ships no type declarations: type the part this benchmark uses.
+interface LoadRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+interface LoadOptions extends LoadRequest {
+  url: string;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  requests?: { setupRequest: (req: LoadRequest) => LoadRequest }[];
+}
+interface LoadResult {
+  requests: { average: number };
+  errors: number;
+  timeouts: number;
+}
+type LoadInstance = PromiseLike<LoadResult> & {
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+};
+const autocannon = createRequire(import.meta.url)('autocannon') as (o: LoadOptions) => LoadInstance;
+
+const SECONDS = Number(process.env.PILOT_BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.PILOT_BENCH_CONNECTIONS ?? 50);
+const TENANT = 'bench';
+const API_KEY = `bench-key-${randomBytes(8).toString('hex')}`;
+const SECRET = `bench-secret-${randomBytes(8).toString('hex')}`;
+const PILOT_SERVER = new URL('../packages/pilot/src/server.ts', import.meta.url).pathname;
+
+const BARE_SERVER = `
+import Fastify from 'fastify';
+const app = Fastify({ logger: false });
+app.post('/bare', async () => ({ ok: true }));
+await app.listen({ port: 0, host: '127.0.0.1' });
+console.log(JSON.stringify({ msg: 'listening', url: 'http://127.0.0.1:' + app.server.address().port }));
+`;
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+function startProcess(args: string[], env: Record<string, string>): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { ...process.env, NODE_NO_WARNINGS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 60_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${err}`));
+    });
+  });
+}
+
+async function stop(s: Server): Promise<void> {
+  s.child.removeAllListeners('exit');
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+function pilotEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    APP_ENV: 'development',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PILOT_DATA_DIR: 'memory://',
+    RATE_LIMIT_MAX: '1000000',
+    DRAIN_DELAY_MS: '0',
+    PILOT_BOOTSTRAP_TENANT: TENANT,
+    PILOT_BOOTSTRAP_API_KEY: API_KEY,
+    PILOT_BOOTSTRAP_SIGNING_SECRET: SECRET,
+    ...extra,
+  };
+}
+
+interface Outcome {
+  rps: number;
+  total: number;
+  statuses: Record<string, number>;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function load(o: LoadOptions): Promise<Outcome> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const instance = autocannon(o);
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    total: latencies.length,
+    statuses,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function ingestRequest(key: string, body: string, timestamp: number) {
+  return {
+    method: 'POST' as const,
+    path: '/v1/events',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${API_KEY}`,
+      'idempotency-key': key,
+      'x-signature': signRequest({ secret: SECRET, method: 'POST', path: '/v1/events', body, timestamp }),
+    },
+    body,
+  };
+}
+
+/** Throughput of the ingest: every request a new key (every request writes). */
+async function ingestThroughput(url: string): Promise<Outcome> {
+  let n = 0;
+  const run = randomBytes(4).toString('hex');
+  return load({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        setupRequest: (req: LoadRequest) => {
+          n += 1;
+          const key = `tp-${run}-${n}`;
+          const body = JSON.stringify({ type: 'bench', key, value: n });
+          return { ...req, ...ingestRequest(key, body, Math.floor(Date.now() / 1000)) };
+        },
+      },
+    ],
+  });
+}
+
+/** The seeds' go/no-go load: 2000 requests over 400 keys at concurrency 75, pre-signed. */
+async function goNoGo(url: string): Promise<Outcome> {
+  const total = 2000;
+  const unique = 400;
+  const now = Math.floor(Date.now() / 1000);
+  const run = randomBytes(4).toString('hex');
+  // Repeats of a key carry the same body and distinct timestamps (now, now-1, ...): not replays.
+  const prepared = Array.from({ length: total }, (_, i) => {
+    const k = i % unique;
+    const repeat = Math.floor(i / unique);
+    const key = `gng-${run}-${k}`;
+    return ingestRequest(key, JSON.stringify({ source: 'demo', tenant: TENANT, key }), now - repeat);
+  });
+  let i = 0;
+  return load({
+    url,
+    connections: 75,
+    amount: total,
+    requests: [{ setupRequest: (req: LoadRequest) => ({ ...req, ...prepared[i++ % total]! }) }],
+  });
+}
+
+async function bare(url: string): Promise<Outcome> {
+  return load({
+    url: `${url}/bare`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'bench', key: 'k', value: 1 }),
+  });
+}
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `pilot_bench_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(8).toString('hex');
+  const adminUrl = process.env.PILOT_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${password}'`);
+  await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
+  try {
+    return await fn(`postgres://${name}:${password}@127.0.0.1:5432/${name}`);
+  } finally {
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`DROP ROLE IF EXISTS ${name}`);
+    await admin.end();
+  }
+}
+
+const fmt = (o: Outcome) =>
+  `${o.rps.toFixed(0)} req/s, p50 ${o.p50Ms} ms, p95 ${o.p95Ms} ms, p99 ${o.p99Ms} ms, statuses ${JSON.stringify(o.statuses)}, errors ${o.errors}`;
+
+async function benchPilot(label: string, env: Record<string, string>, bareRps: number): Promise<void> {
+  const pilot = await startProcess([PILOT_SERVER], pilotEnv(env));
+  try {
+    const tp = await ingestThroughput(pilot.url);
+    console.log(`pilot ingest [${label}] (new key each request, c=${CONNECTIONS}, ${SECONDS}s): ${fmt(tp)}`);
+    console.log(`  ratio ingest/bare: ${(tp.rps / bareRps).toFixed(3)} (target >= 0.5)`);
+    const g = await goNoGo(pilot.url);
+    const ok = (g.statuses['201'] ?? 0) + (g.statuses['409'] ?? 0);
+    console.log(`go/no-go [${label}] 2000 req / 400 keys / c=75: ${fmt(g)}`);
+    console.log(`  p95 ${g.p95Ms} ms (target < 1000 ms), answered 201/409: ${ok}/${g.total}`);
+  } finally {
+    await stop(pilot);
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${SECONDS}s per throughput run, ${CONNECTIONS} connections`);
+  const bareServer = await startProcess(['--input-type=module', '-e', BARE_SERVER], {});
+  let bareOutcome: Outcome;
+  try {
+    bareOutcome = await bare(bareServer.url);
+  } finally {
+    await stop(bareServer);
+  }
+  console.log(`bare fastify POST /bare: ${fmt(bareOutcome)}`);
+  await benchPilot('PGlite', {}, bareOutcome.rps);
+  if (await reachable(5432)) {
+    await withPostgres((url) => benchPilot('PostgreSQL', { DATABASE_URL: url, DATABASE_POOL_MAX: '20' }, bareOutcome.rps));
+  } else {
+    console.log('PostgreSQL on 127.0.0.1:5432 unreachable: PostgreSQL run skipped');
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack);
+  process.exitCode = 1;
+});
