@@ -111,6 +111,9 @@ export function issuesFromZod(error: z.ZodError): FieldIssue[] {
     if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
       message = `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
     }
+    if (issue.code === 'invalid_value' && issue.values.length > 1) {
+      message = `expected one of ${issue.values.map((o) => JSON.stringify(o)).join(', ')}`;
+    }
     out.push({ path, message });
   }
   return out;

@@ -18,6 +18,8 @@ import { runGate } from '../../src/runner/run-gate.ts';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 const schemaDir = join(root, 'packages/golive/schema');
+// The config schema includes every kind's options: changing a kind's options schema changes it. The file is
+// generated, never edited by hand; anyone changing options regenerates it in the same commit.
 const REGENERATE = 'run `node packages/golive/schema/generate.ts` and commit packages/golive/schema/';
 
 async function committed(name: string): Promise<Record<string, unknown>> {
