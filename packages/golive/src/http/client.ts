@@ -198,7 +198,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     connections: 64,
   });
 
-  const resolve = (urlOrPath: string): URL => new URL(urlOrPath, baseUrl);
+  // Paths are appended to the base URL's own path, as the seeds did (`f"{PROD_URL}/health"`): a base of
+  // https://x/app and a path /health give https://x/app/health. Absolute URLs are used as they are.
+  const basePath = baseUrl.pathname.replace(/\/+$/, '');
+  const resolve = (urlOrPath: string): URL => {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(urlOrPath)) return new URL(urlOrPath);
+    const rel = urlOrPath.startsWith('/') ? urlOrPath : `/${urlOrPath}`;
+    return new URL(`${basePath}${rel}`, baseUrl.origin);
+  };
 
   async function once(
     method: string,

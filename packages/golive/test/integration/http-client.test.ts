@@ -138,4 +138,16 @@ describe('http client against a hostile server', () => {
     assert.equal(ex.ok && ex.body.toString(), `Bearer ${secret}`, 'the header was sent');
     assert.ok(!ex.request.url.includes(secret), 'the URL in evidence is redacted');
   });
+
+  it('appends paths to the base URL path prefix, as the seeds did', async () => {
+    const c = createHttpClient({ baseUrl: 'https://example.test/app/' });
+    assert.equal(c.resolve('/health').href, 'https://example.test/app/health');
+    assert.equal(c.resolve('health?x=1').href, 'https://example.test/app/health?x=1');
+    assert.equal(c.resolve('/').href, 'https://example.test/app/');
+    assert.equal(c.resolve('http://other.test/x').href, 'http://other.test/x');
+    const root = createHttpClient({ baseUrl: 'http://127.0.0.1:8000' });
+    assert.equal(root.resolve('/health').href, 'http://127.0.0.1:8000/health');
+    await c.close();
+    await root.close();
+  });
 });
