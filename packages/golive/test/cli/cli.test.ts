@@ -167,7 +167,7 @@ describe('reports and output', () => {
     const report = JSON.parse(await readFile(join(cwd, 'out/report.json'), 'utf8'));
     assert.equal(report.verdict, 'GO');
     assert.equal(report.exitCode, 0);
-    assert.match(await readFile(join(cwd, 'out/junit.xml'), 'utf8'), /^<\?xml[^]*<testsuites name="golive" tests="4" failures="0" errors="0"/);
+    assert.match(await readFile(join(cwd, 'out/junit.xml'), 'utf8'), /^<\?xml[\s\S]*<testsuites name="golive" tests="4" failures="0" errors="0"/);
     assert.match(await readFile(join(cwd, 'out/tests.txt'), 'utf8'), /Status: PASS/);
     const step = await readFile(summary, 'utf8');
     assert.match(step, /^# earlier step\n## ✅ golive: GO/);
