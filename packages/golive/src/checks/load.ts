@@ -246,7 +246,12 @@ export const loadCheck = defineCheck({
       defaultHeaders: { ...ctx.target.headers },
     };
 
-    const verify = o.verify as ReadBackSpec | undefined;
+    let verify = o.verify as ReadBackSpec | undefined;
+    if (verify?.headers) {
+      const vh: Record<string, string> = {};
+      for (const [k, v] of Object.entries(verify.headers)) vh[k] = resolve(v);
+      verify = { ...verify, headers: vh };
+    }
     const before = verify ? await safeRead(ctx.http, verify) : null;
     const planned = keysTotal ?? o.total;
     const result = await runLoad({

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { CheckError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { checkResult, parseResultFile, ResultFileError, type ResultLimits } from '../load/check-result.ts';
 import { type LoadResult, mergeResults } from '../load/result.ts';
 import { parseThreshold } from '../load/thresholds.ts';
@@ -111,22 +111,16 @@ export const loadCheckCommand: CliCommand = {
     } catch (err) {
       throw new UsageError(`cannot merge: ${(err as Error).message}`);
     }
-    let lines: ReturnType<typeof checkResult>;
-    try {
-      lines = checkResult(result, limits);
-    } catch (err) {
-      if (err instanceof CheckError) {
-        io.stderr.write(`golive: ${err.code}: ${err.message}\n`);
-        return 3;
-      }
-      throw err;
-    }
+    const lines = checkResult(result, limits);
     const ok = lines.every((l) => l.passed);
+    const failedPlainly = lines.some((l) => !l.passed && !l.inconclusive);
     if (values.json) io.stdout.write(`${JSON.stringify({ ok, file, lines }, null, 2)}\n`);
     else {
-      for (const l of lines) io.stdout.write(`${l.passed ? 'ok  ' : 'FAIL'}  ${l.name}: expected ${l.expected}, got ${l.actual}\n`);
-      io.stdout.write(`${ok ? 'PASS' : 'FAIL'}: ${lines.filter((l) => l.passed).length}/${lines.length} limits hold (${file}${parts.length > 1 ? ` + ${parts.length - 1} merged` : ''})\n`);
+      for (const l of lines) io.stdout.write(`${l.passed ? 'ok  ' : l.inconclusive ? '??  ' : 'FAIL'}  ${l.name}: expected ${l.expected}, got ${l.actual}\n`);
+      const verdict = ok ? 'PASS' : failedPlainly ? 'FAIL' : 'INCONCLUSIVE';
+      io.stdout.write(`${verdict}: ${lines.filter((l) => l.passed).length}/${lines.length} limits hold (${file}${parts.length > 1 ? ` + ${parts.length - 1} merged` : ''})\n`);
     }
-    return ok ? 0 : 1;
+    for (const l of lines.filter((x) => x.inconclusive)) io.stderr.write(`golive: GOLIVE_ERR_INSUFFICIENT_SAMPLES: ${l.actual.replace(/^cannot be judged: /, '')}\n`);
+    return ok ? 0 : failedPlainly ? 1 : 3;
   },
 };

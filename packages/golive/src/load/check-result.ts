@@ -3,6 +3,7 @@
  * `check-loadtest-result.mjs result.json <total> <ratio>`, plus named limits (p95, error rate, any threshold).
  */
 import { z } from 'zod';
+import { CheckError } from '../core/errors.ts';
 import { decodeHistogram, percentileOf } from './histogram.ts';
 import { LOAD_RESULT_FORMAT, LOAD_RESULT_VERSION, type LoadResult } from './result.ts';
 import { dedupCreated, evaluateThreshold, parseThreshold, type Threshold } from './thresholds.ts';
@@ -103,6 +104,8 @@ export interface ResultCheckLine {
   passed: boolean;
   expected: string;
   actual: string;
+  /** The limit could not be judged (too few samples for a percentile): never a pass. */
+  inconclusive?: boolean;
 }
 
 /** Percentile of a result from its exact samples or its encoded histogram. */
@@ -113,8 +116,9 @@ export function resultPercentile(r: LoadResult, p: number): number | null {
 }
 
 /**
- * Checks a result against limits. Insufficient samples for a percentile propagate as a CheckError
- * (GOLIVE_ERR_INSUFFICIENT_SAMPLES): the caller reports it as "cannot be evaluated", never as a pass.
+ * Checks a result against limits. A limit that cannot be judged (too few samples for a percentile) is a
+ * line with `inconclusive: true` and `passed: false`: the caller reports it as "cannot be evaluated"
+ * (exit 3) unless another limit plainly failed, and never as a pass.
  */
 export function checkResult(r: LoadResult, limits: ResultLimits): ResultCheckLine[] {
   const lines: ResultCheckLine[] = [];
@@ -151,14 +155,21 @@ export function checkResult(r: LoadResult, limits: ResultLimits): ResultCheckLin
     const n = r.statusClasses['5xx'];
     lines.push({ name: 'no-5xx', passed: n === 0, expected: '0 responses with 5xx', actual: `${n}` });
   }
-  if (limits.p95Ms !== undefined) lines.push(lineOf(evaluateThreshold(parseThreshold(`p95 < ${limits.p95Ms}`), r, (p) => resultPercentile(r, p))));
-  if (limits.maxErrorRate !== undefined) lines.push(lineOf(evaluateThreshold(parseThreshold(`error_rate < ${limits.maxErrorRate}`), r, (p) => resultPercentile(r, p))));
-  for (const t of limits.thresholds ?? []) lines.push(lineOf(evaluateThreshold(t, r, (p) => resultPercentile(r, p))));
+  const named: Threshold[] = [];
+  if (limits.p95Ms !== undefined) named.push(parseThreshold(`p95 < ${limits.p95Ms}`));
+  if (limits.maxErrorRate !== undefined) named.push(parseThreshold(`error_rate < ${limits.maxErrorRate}`));
+  for (const t of [...named, ...(limits.thresholds ?? [])]) lines.push(lineOf(t, r));
   return lines;
 }
 
-function lineOf(o: ReturnType<typeof evaluateThreshold>): ResultCheckLine {
-  return { name: o.threshold.source, passed: o.passed, expected: o.threshold.expected, actual: o.actualText };
+function lineOf(t: Threshold, r: LoadResult): ResultCheckLine {
+  try {
+    const o = evaluateThreshold(t, r, (p) => resultPercentile(r, p));
+    return { name: t.source, passed: o.passed, expected: t.expected, actual: o.actualText };
+  } catch (err) {
+    if (err instanceof CheckError) return { name: t.source, passed: false, expected: t.expected, actual: `cannot be judged: ${err.message}`, inconclusive: true };
+    throw err;
+  }
 }
 
 /** `created 200, replayed 790, conflict 10, other 0` or `none`. */
