@@ -39,6 +39,10 @@ function test(name: ObservatoryTest, result: string, applicable = true): TestRes
  * Pure and synchronous; well under a millisecond for ordinary pages.
  */
 export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
+  if (input === null || typeof input !== 'object') throw new TypeError('analyzeHeaders: expected { url, status, headers, body? }');
+  if (!URL.canParse(String(input.url))) throw new TypeError(`analyzeHeaders: url ${JSON.stringify(input.url)} is not an absolute URL`);
+  if (!Number.isInteger(input.status) || input.status < 100 || input.status > 599) throw new TypeError(`analyzeHeaders: status ${JSON.stringify(input.status)} is not an HTTP status code`);
+  if (input.headers === null || typeof input.headers !== 'object') throw new TypeError('analyzeHeaders: headers must be an object of header name → value(s)');
   const url = new URL(input.url);
   const https = url.protocol === 'https:';
   const httpsApplicable = input.httpsApplicable ?? (https || !isLoopbackHost(url.hostname));

@@ -363,3 +363,21 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
 function allAllowExplicit(policies: readonly CspPolicy[], directive: string, keyword: string): boolean {
   return policies.every((p) => effectiveSources(p, directive)?.includes(keyword) ?? false);
 }
+
+/** Nonce values of policy texts (`'nonce-…'` sources in any directive). */
+export function cspNonces(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) for (const m of v.matchAll(/'nonce-([^']+)'/gi)) out.push(m[1] ?? '');
+  return out;
+}
+
+/**
+ * Compares the policies of two answers to the same page: a nonce that repeats across answers is static,
+ * so an attacker can read it once and reuse it, which makes it no better than 'unsafe-inline'.
+ */
+export function staticNonceFinding(first: readonly string[], second: readonly string[]): Finding | undefined {
+  const again = new Set(cspNonces(second));
+  const repeated = cspNonces(first).filter((n) => again.has(n));
+  if (repeated.length === 0) return undefined;
+  return finding('CSP_NONCE_REUSED', 'error', `the same CSP nonce came back in two answers to the same page (${repeated.length} repeated): a nonce must be new on every response`);
+}

@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { analyzeHeaders } from '../analysers/analyze.ts';
 import { DEFAULT_PROBE_ORIGIN } from '../analysers/cors.ts';
+import { staticNonceFinding } from '../analysers/csp.ts';
 import { evaluateGate, type LabelledAnalysis } from '../analysers/gate.ts';
 import { headerLines } from '../analysers/html.ts';
-import { GRADES, OBSERVATORY_TESTS } from '../analysers/scoring.ts';
+import { GRADES, OBSERVATORY_TESTS, type ObservatoryTest, SCORE_TABLE } from '../analysers/scoring.ts';
 import type { CorsProbeRecord, RedirectionRecord, SecurityAnalysis } from '../analysers/types.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { type HttpExchange, type HttpResponse, bodyText, describeExchange } from '../http/client.ts';
@@ -63,6 +64,15 @@ const options = z
     minGrade: z.enum(GRADES).default('B').describe('Lowest acceptable Observatory-compatible grade, on every analysed path.'),
     requirements: z
       .partialRecord(z.enum(OBSERVATORY_TESTS), z.union([z.literal('pass'), z.array(z.string()).min(1)]))
+      .superRefine((req, ctx) => {
+        for (const [test, allowed] of Object.entries(req)) {
+          if (allowed === 'pass' || allowed === undefined) continue;
+          const known = Object.keys(SCORE_TABLE[test as ObservatoryTest]);
+          for (const r of allowed) {
+            if (!known.includes(r)) ctx.addIssue({ code: 'custom', path: [test], message: `"${r}" is not a result of ${test} (one of: ${known.join(', ')})` });
+          }
+        }
+      })
       .default({})
       .describe('Per Observatory test: the accepted result names, or "pass" (no penalty).'),
     rules: z
@@ -208,7 +218,14 @@ export const securityHeadersCheck = defineCheck({
         hstsPreloaded: opts.hstsPreloaded,
         hstsMinMaxAgeSeconds: opts.hstsMinMaxAgeSeconds,
       });
-      if (p.label === '/') primary = { ex, analysis };
+      if (p.label === '/') {
+        primary = { ex, analysis };
+        if (cors) {
+          // The probe fetched the same page again: a nonce that did not change is static.
+          const reused = staticNonceFinding(headerLines(ex.headers, 'content-security-policy'), headerLines(cors.headers, 'content-security-policy'));
+          if (reused) analysis.findings.push(reused);
+        }
+      }
       labelled.push({ label: p.label, analysis });
       pathsData.push({ label: p.label, url: ex.request.url, statusCode: ex.status, grade: analysis.grade, score: analysis.score });
     }

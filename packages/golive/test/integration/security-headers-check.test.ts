@@ -152,7 +152,22 @@ describe('security-headers check', () => {
     assert.match(w?.message ?? '', /XFO_INVALID.*expired on 2020-01-31/);
   });
 
+  it('catches a static CSP nonce, and accepts a fresh one per answer', async () => {
+    const staticUrl = await serve((req, res) =>
+      page(res, req.url === '/' ? 200 : 404, { ...GOOD, 'content-security-policy': "default-src 'self'; script-src 'nonce-c3RhdGljLW5vbmNlLXZhbHVl' 'strict-dynamic'; object-src 'none'; base-uri 'none'" }),
+    );
+    const out = await run(staticUrl);
+    assert.ok(codes(out).includes('CSP_NONCE_REUSED'), codes(out).join(', '));
+    let n = 0;
+    const freshUrl = await serve((req, res) =>
+      page(res, req.url === '/' ? 200 : 404, { ...GOOD, 'content-security-policy': `default-src 'self'; script-src 'nonce-${String(++n).padStart(24, 'x')}' 'strict-dynamic'; object-src 'none'; base-uri 'none'` }),
+    );
+    const fresh = await run(freshUrl);
+    assert.ok(!codes(fresh).includes('CSP_NONCE_REUSED'), codes(fresh).join(', '));
+  });
+
   it('rejects bad options when the config loads', () => {
+    assert.throws(() => securityHeadersCheck.options.parse({ requirements: { 'strict-transport-security': ['hsts-implemented-max-age-at-least-a-year'] } }), /is not a result of strict-transport-security/);
     assert.throws(() => securityHeadersCheck.options.parse({ minGrade: 'Z' }));
     assert.throws(() => securityHeadersCheck.options.parse({ waivers: [{ rule: 'X', until: '31/12/2026', reason: 'why' }] }));
     assert.throws(() => securityHeadersCheck.options.parse({ requirements: { 'no-such-test': 'pass' } }));

@@ -179,3 +179,26 @@ describe('evaluateGate', () => {
     assert.ok(m.findings.some((f) => f.url === 'https://x.example/missing' && f.code === 'CSP_MISSING'));
   });
 });
+
+describe('analyzeHeaders input', () => {
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['relative url', { url: '/x', status: 200, headers: {} }, /not an absolute URL/],
+    ['status out of range', { url: 'https://a.example/', status: 42, headers: {} }, /not an HTTP status code/],
+    ['headers missing', { url: 'https://a.example/', status: 200 }, /headers must be an object/],
+    ['not an object', null, /expected \{ url, status, headers, body\? \}/],
+  ];
+  for (const [name, input, message] of bad) {
+    it(`rejects ${name} with a clear TypeError`, () => {
+      assert.throws(() => analyzeHeaders(input as Parameters<typeof analyzeHeaders>[0]), (e: unknown) => e instanceof TypeError && message.test(e.message));
+    });
+  }
+  it('accepts a Uint8Array body and mixed-case header names', () => {
+    const a = analyzeHeaders({
+      url: 'https://a.example/',
+      status: 200,
+      headers: { 'Content-Type': 'text/html' },
+      body: new TextEncoder().encode('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'),
+    });
+    assert.equal(a.tests['content-security-policy'].result, 'csp-implemented-with-no-unsafe-default-src-none');
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeCsp } from '../../src/analysers/csp.ts';
+import { analyzeCsp, cspNonces, staticNonceFinding } from '../../src/analysers/csp.ts';
 
 interface Case {
   name: string;
@@ -90,5 +90,17 @@ describe('analyzeCsp', () => {
     for (const code of ['CSP_SCRIPT_UNSAFE_INLINE', 'CSP_SCRIPT_UNSAFE_EVAL', 'CSP_SCRIPT_BROAD_SOURCE']) {
       assert.equal(a.findings.find((f) => f.code === code)?.severity, 'error');
     }
+  });
+});
+
+describe('static nonces', () => {
+  it('extracts nonce values', () => {
+    assert.deepEqual(cspNonces(["script-src 'nonce-AAA' 'self'; style-src 'NONCE-bbb'"]), ['AAA', 'bbb']);
+  });
+  it('flags a nonce repeated across two answers, not fresh ones', () => {
+    const a = "script-src 'nonce-r4nd0mR4nd0mR4nd0m12' 'strict-dynamic'";
+    assert.equal(staticNonceFinding([a], [a])?.code, 'CSP_NONCE_REUSED');
+    assert.equal(staticNonceFinding([a], ["script-src 'nonce-0therR4nd0mR4nd0m1234' 'strict-dynamic'"]), undefined);
+    assert.equal(staticNonceFinding(["default-src 'self'"], ["default-src 'self'"]), undefined);
   });
 });
