@@ -127,13 +127,25 @@ export const exposureCheck = defineCheck({
       const text = ex.body.toString('latin1');
       const matched = p.signature?.test(text) ?? false;
       const contentType = headerValue(ex.headers, 'content-type') ?? 'no content-type';
-      let verdict: 'absent' | 'exposed' | 'suspicious' | 'soft-404';
-      if (ex.status !== 200 || ex.body.length === 0) verdict = 'absent';
+      let verdict: 'absent' | 'exposed' | 'suspicious' | 'soft-404' | 'not-judged';
+      if (ex.status === 429 || ex.status === 503) verdict = 'not-judged';
+      else if (ex.status !== 200 || ex.body.length === 0) verdict = 'absent';
       else if (matched) verdict = 'exposed';
       else if (soft404(ex, p.path)) verdict = 'soft-404';
       else verdict = p.signature ? 'suspicious' : 'exposed';
       results.push({ path: p.path, status: ex.status, bytes: ex.body.length, verdict });
       if (verdict === 'absent' || verdict === 'soft-404') continue;
+      if (verdict === 'not-judged') {
+        // A rate limit or an overloaded server hides the answer: say so rather than call the path safe.
+        observations.push(
+          observe(`not-judged:${p.path}`, false, 'an answer to judge', String(ex.status), {
+            severity: 'warn',
+            code: 'EXPOSURE_NOT_JUDGED',
+            message: `${p.path} could not be judged: ${describeExchange(ex)}`,
+          }),
+        );
+        continue;
+      }
       const detail = p.path === '/.env' && matched ? `; keys: ${envKeys(text).join(', ')}` : '';
       if (verdict === 'exposed') {
         exposed++;

@@ -112,6 +112,18 @@ describe('exposure check', () => {
     assert.throws(() => exposureCheck.options.parse({ paths: ['no-slash'] }));
   });
 
+  it('does not call a rate-limited path safe', async () => {
+    const url = await serve((req, res) => {
+      res.statusCode = req.url === '/.env' ? 429 : 404;
+      res.end('slow down');
+    });
+    const out = await run(url);
+    assert.equal(failed(out), false);
+    const w = out.observations.find((o) => o.name === 'not-judged:/.env');
+    assert.equal(w?.severity, 'warn');
+    assert.equal(w?.code, 'EXPOSURE_NOT_JUDGED');
+  });
+
   it('fails with evidence when the target refuses connections', async () => {
     const s = createServer();
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
