@@ -241,19 +241,31 @@ async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
+async function storedCount(url: string): Promise<number> {
+  const r = await fetch(`${url}/v1/events?limit=1`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  return ((await r.json()) as { count: number }).count;
+}
+
 const fmt = (o: Outcome) =>
   `${o.rps.toFixed(0)} req/s, p50 ${o.p50Ms} ms, p95 ${o.p95Ms} ms, p99 ${o.p99Ms} ms, statuses ${JSON.stringify(o.statuses)}, errors ${o.errors}`;
 
 async function benchPilot(label: string, env: Record<string, string>, bareRps: number): Promise<void> {
-  const pilot = await startProcess([PILOT_SERVER], pilotEnv(env));
+  // PILOT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env.PILOT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const pilot = await startProcess([...nodeArgs, PILOT_SERVER], pilotEnv(env));
   try {
+    const live = await load({ url: `${pilot.url}/health/live`, connections: CONNECTIONS, duration: SECONDS });
+    console.log(`pilot GET /health/live [${label}] (all plugins, no database): ${fmt(live)}`);
+    console.log(`  ratio live/bare: ${(live.rps / bareRps).toFixed(3)}`);
     const tp = await ingestThroughput(pilot.url);
     console.log(`pilot ingest [${label}] (new key each request, c=${CONNECTIONS}, ${SECONDS}s): ${fmt(tp)}`);
     console.log(`  ratio ingest/bare: ${(tp.rps / bareRps).toFixed(3)} (target >= 0.5)`);
+    const before = await storedCount(pilot.url);
     const g = await goNoGo(pilot.url);
+    const stored = (await storedCount(pilot.url)) - before;
     const ok = (g.statuses['201'] ?? 0) + (g.statuses['409'] ?? 0);
     console.log(`go/no-go [${label}] 2000 req / 400 keys / c=75: ${fmt(g)}`);
-    console.log(`  p95 ${g.p95Ms} ms (target < 1000 ms), answered 201/409: ${ok}/${g.total}`);
+    console.log(`  p95 ${g.p95Ms} ms (target < 1000 ms), answered 201/409: ${ok}/${g.total}, events stored: ${stored} (expected 400)`);
   } finally {
     await stop(pilot);
   }
@@ -270,6 +282,7 @@ async function main(): Promise<void> {
   }
   console.log(`bare fastify POST /bare: ${fmt(bareOutcome)}`);
   await benchPilot('PGlite', {}, bareOutcome.rps);
+  if (process.env.PILOT_BENCH_SKIP_PG === '1') return;
   if (await reachable(5432)) {
     await withPostgres((url) => benchPilot('PostgreSQL', { DATABASE_URL: url, DATABASE_POOL_MAX: '20' }, bareOutcome.rps));
   } else {
