@@ -64,6 +64,7 @@ const options = z
     ignore: z.array(z.string().startsWith('/')).default([]).describe('Built-in paths not to probe (e.g. a /debug page that is public on purpose).'),
     timeoutMs: requestTimeoutOption(5000),
     maxBodyBytes: maxBodyBytesOption(64 * 1024),
+    concurrency: z.number().int().min(1).max(16).default(4).describe('Requests in flight at once.'),
     headers: headersOption(),
   })
   .strict();
@@ -117,9 +118,20 @@ export const exposureCheck = defineCheck({
     const observations: Observation[] = [];
     const results: Json[] = [];
     let exposed = 0;
-    for (const p of list) {
-      const ex = await get(p.path);
-      ctx.signal.throwIfAborted();
+    // A few requests at a time: bounded time against a slow server, without hammering it.
+    const answers = new Array<Awaited<ReturnType<typeof get>>>(list.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < list.length) {
+        const i = next++;
+        answers[i] = await get(list[i]?.path ?? '/');
+        ctx.signal.throwIfAborted();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, list.length) }, worker));
+    for (const [i, p] of list.entries()) {
+      const ex = answers[i];
+      if (ex === undefined) continue;
       if (!ex.ok) {
         results.push({ path: p.path, status: null, verdict: 'no-answer', error: ex.kind });
         continue;
