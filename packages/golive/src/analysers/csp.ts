@@ -332,7 +332,7 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
   }
   if (styleInline || broadStyle.length > 0) {
     findings.push(
-      finding('CSP_STYLE_UNSAFE_INLINE', 'warn', `style-src allows ${[styleInline ? "'unsafe-inline' or data:" : '', ...broadStyle].filter(Boolean).join(' ')}`),
+      finding('CSP_STYLE_UNSAFE_INLINE', 'warn', `style-src allows ${[styleInline ? "'unsafe-inline' or data:" : '', ...broadStyle].filter(Boolean).join(', ')}`),
     );
   }
   if (insecureActive.length > 0) findings.push(finding('CSP_INSECURE_SCHEME', 'error', `an https page allows active content over insecure schemes: ${insecureActive.join(', ')}`));
