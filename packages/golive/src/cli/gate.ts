@@ -56,7 +56,8 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
     ...(fileName ? { fileName } : {}),
     env: io.env,
     cli,
-    ...(defaults.defaultPreset ? { defaultPreset: defaults.defaultPreset } : {}),
+    // The default preset stands in for a missing config; a config file found or named says what to run.
+    ...(defaults.defaultPreset && !configPath ? { defaultPreset: defaults.defaultPreset } : {}),
   });
 }
 

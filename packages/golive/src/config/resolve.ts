@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
 import { ConfigError, type FieldIssue } from '../core/errors.ts';
-import { type Env, HEALTH_URL_OPTION, REQUEST_TIMEOUT_KINDS, readEnvOverrides } from './env.ts';
+import { type Env, HEALTH_URL_OPTION, normaliseEnv, REQUEST_TIMEOUT_KINDS, readEnvOverrides } from './env.ts';
 import { buildPreset } from './presets.ts';
 import { buildConfigSchema, type CheckSpec, type GoliveConfig, type ParsedConfig } from './schema.ts';
 
@@ -234,7 +234,7 @@ function checkDependencies(stages: readonly ResolvedStage[], checks: Record<stri
  * defaults of every kind's options.
  */
 export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
-  const env = input.env ?? {};
+  const env = normaliseEnv(input.env ?? {});
   const cli = input.cli ?? {};
   const kinds = [...(input.kinds ?? []), ...builtinChecks.filter((b) => !(input.kinds ?? []).some((k) => k.kind === b.kind))];
   const file = input.file;

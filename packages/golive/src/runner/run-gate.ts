@@ -65,6 +65,23 @@ export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>
   return Redactor.fromEnv(env, extra);
 }
 
+/**
+ * The timeout of a check: its own `timeoutMs`, else the kind's default raised so that the check's requests can
+ * each use their whole request timeout (a 30 s S4_TIMEOUT must not be cut by a 15 s check default).
+ */
+export function checkTimeoutMs(def: Pick<CheckDefinition, 'kind' | 'defaultTimeoutMs'>, spec: { timeoutMs?: number | undefined; options: unknown }): number {
+  if (spec.timeoutMs !== undefined) return spec.timeoutMs;
+  const fallback = def.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const o = (typeof spec.options === 'object' && spec.options !== null ? spec.options : {}) as Record<string, unknown>;
+  const requestMs = typeof o.timeoutMs === 'number' ? o.timeoutMs : undefined;
+  if (requestMs === undefined) return fallback;
+  const count = typeof o.count === 'number' ? o.count : 1;
+  const intervalMs = typeof o.intervalMs === 'number' ? o.intervalMs : 0;
+  // Sequential requests of one check: a canary's pings, or the few probes of a header analysis.
+  const requests = def.kind === 'canary' ? count : def.kind === 'security-headers' ? 4 + (Array.isArray(o.paths) ? o.paths.length : 0) : 1;
+  return Math.max(fallback, requests * requestMs + count * intervalMs + 2000);
+}
+
 function stageStatus(results: readonly CheckResult[]): StageResult['status'] {
   if (results.length > 0 && results.every((r) => r.status === 'skip')) return 'skip';
   if (results.some((r) => r.level === 'error' && r.status === 'fail')) return 'fail';
@@ -210,7 +227,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
             emitSafe(onEvent, { type: 'check-start', stage: stage.name, id, kind: def.kind, title: base.title, index, total });
             result = await runCheck(
               def,
-              { id, title, level, stage: stage.name, timeoutMs: spec.timeoutMs ?? def.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, options: spec.options },
+              { id, title, level, stage: stage.name, timeoutMs: checkTimeoutMs(def, spec), options: spec.options },
               {
                 http,
                 target: { baseUrl: http.baseUrl, headers: cfg.target.headers },

@@ -219,6 +219,15 @@ describe('init and schema', () => {
     assert.equal(await readFile(join(ROOT, 'examples/starter.golive.config.ts'), 'utf8'), STARTER_TS);
   });
 
+  it('check uses a config found in the current directory as is (no recommended checks added)', async () => {
+    const cwd = await mkdtemp(join(dir, 'found-'));
+    await writeFile(join(cwd, 'golive.config.yaml'), 'checks:\n  only-health: { kind: health }\n');
+    const run = await golive(['check', healthy.url, '-r', 'console'], { cwd });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /GO: 1 passed/);
+    assert.match(run.stdout, /golive\.config\.yaml/);
+  });
+
   it('schema prints the config schema (default) and the report schema', async () => {
     const config = await golive(['schema']);
     assert.equal(config.code, 0);

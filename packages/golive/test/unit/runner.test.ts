@@ -10,7 +10,7 @@ import type { GoliveConfig } from '../../src/config/schema.ts';
 import { CheckError } from '../../src/core/errors.ts';
 import type { CheckResult, Report } from '../../src/core/result.ts';
 import type { RunEvent } from '../../src/runner/events.ts';
-import { runGate } from '../../src/runner/run-gate.ts';
+import { checkTimeoutMs, runGate } from '../../src/runner/run-gate.ts';
 
 // Test-local kinds: no network, fully deterministic outcomes.
 const outcome = defineCheck({
@@ -263,5 +263,21 @@ describe('runGate', () => {
       ['skip', 'skip'],
     );
     assert.equal(report.verdict, 'INCONCLUSIVE');
+  });
+});
+
+describe('checkTimeoutMs', () => {
+  it('keeps an explicit timeout, else raises the kind default to fit the requests at their request timeout', () => {
+    const cases: Array<[string, number | undefined, number | undefined, unknown, number]> = [
+      ['health', 15_000, 3000, { timeoutMs: 5000 }, 3000],
+      ['health', 15_000, undefined, { timeoutMs: 5000 }, 15_000],
+      ['health', 15_000, undefined, { timeoutMs: 30_000 }, 32_000],
+      ['canary', 60_000, undefined, { timeoutMs: 30_000, count: 5, intervalMs: 300 }, 153_500],
+      ['security-headers', 30_000, undefined, { timeoutMs: 10_000, paths: ['/a'] }, 52_000],
+      ['t-none', undefined, undefined, {}, 30_000],
+    ];
+    for (const [kind, defaultTimeoutMs, timeoutMs, options, expected] of cases) {
+      assert.equal(checkTimeoutMs({ kind, defaultTimeoutMs }, { timeoutMs, options }), expected, `${kind} ${JSON.stringify(options)}`);
+    }
   });
 });
