@@ -194,6 +194,19 @@ export const securityHeadersCheck = defineCheck({
         const probe = await request(ctx, opts, ex.request.url, { ...p.headers, origin: opts.probeOrigin }, false, 1024);
         ctx.signal.throwIfAborted();
         if (probe.ok) cors = { origin: opts.probeOrigin, headers: probe.headers };
+        if (!probe.ok || headerLines(probe.headers, 'access-control-allow-origin').length === 0) {
+          // Many APIs answer CORS only to a preflight: ask as a browser would before a credentialed POST.
+          const preflight = await ctx.http.request({
+            method: 'OPTIONS',
+            url: ex.request.url,
+            headers: { ...opts.headers, ...p.headers, origin: opts.probeOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+            timeoutMs: opts.timeoutMs,
+            maxBodyBytes: 1024,
+            signal: ctx.signal,
+          });
+          ctx.signal.throwIfAborted();
+          if (preflight.ok && headerLines(preflight.headers, 'access-control-allow-origin').length > 0) cors = { origin: opts.probeOrigin, headers: preflight.headers };
+        }
       }
       let redirection: RedirectionRecord | undefined;
       const finalUrl = new URL(ex.request.url);

@@ -136,6 +136,19 @@ describe('security-headers check', () => {
     assert.match(hit?.message ?? '', /golive-cors-probe\.example/);
   });
 
+  it('catches a reflected Origin that only the preflight shows', async () => {
+    const url = await serve((req, res) => {
+      if (req.method === 'OPTIONS' && req.headers.origin) {
+        res.writeHead(204, { 'access-control-allow-origin': req.headers.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'POST' });
+        res.end();
+        return;
+      }
+      page(res, req.url === '/' || req.url === '/api/orders' ? 200 : 404, GOOD);
+    });
+    const out = await run(url, { paths: ['/api/orders'] });
+    assert.ok(out.observations.some((o) => o.name === 'cors-reflected-origin-with-credentials@/api/orders' && !o.passed));
+  });
+
   it('a waiver passes a finding until it expires, then fails naming it', async () => {
     const url = await serve((req, res) => page(res, req.url === '/' ? 200 : 404, { ...GOOD, 'x-frame-options': 'ALLOWALL' }));
     const base = await run(url);
