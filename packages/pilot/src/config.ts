@@ -51,6 +51,14 @@ export const envSchema = z.object({
   APP_ENV: z.enum(APP_ENVS).default('development'),
   PORT: intFromEnv(0, 65535).default(8000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(
+      /^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/,
+      'expected true, false, a hop count, or a comma-separated list of proxy addresses/CIDRs',
+    )
+    .default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
@@ -100,6 +108,8 @@ export interface PilotConfig {
   appEnv: (typeof APP_ENVS)[number];
   port: number;
   host: string;
+  /** Fastify `trustProxy`: whether (and which) X-Forwarded-For hops to believe for the client IP. */
+  trustProxy: boolean | number | string[];
   logLevel: string;
   /** PostgreSQL connection string; when unset pilot embeds PGlite. */
   databaseUrl: string | undefined;
@@ -220,6 +230,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       appEnv: e.APP_ENV,
       port: e.PORT,
       host: e.HOST,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
       logLevel: e.LOG_LEVEL,
       databaseUrl: e.DATABASE_URL,
       databasePoolMax: e.DATABASE_POOL_MAX,
@@ -254,6 +265,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   };
 }
 
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((x) => x.trim());
+}
+
 function describeExpectation(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map(String).join(', ')}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
@@ -277,6 +295,7 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     appEnv: c.appEnv,
     port: c.port,
     host: c.host,
+    trustProxy: c.trustProxy,
     logLevel: c.logLevel,
     database: c.databaseUrl ? `postgres ${redactUrl(c.databaseUrl)}` : `pglite ${c.dataDir}`,
     databasePoolMax: c.databasePoolMax,

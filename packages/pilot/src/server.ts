@@ -27,6 +27,15 @@ async function main(): Promise<void> {
     config.logLevel === 'silent' || log.isLevelEnabled('info') ? log : createLogger('info');
   lifecycle.info({ config: sanitizeConfig(config) }, 'configuration');
 
+  // A bug that escapes every handler: log it as one JSON line, then exit 70 (internal error)
+  // rather than continue in an unknown state.
+  const fatal = (kind: string) => (err: unknown) => {
+    log.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : { value: String(err) } }, kind);
+    process.exit(70);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+
   const state: AppState = { shuttingDown: false, startedAt: Date.now() };
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {

@@ -24,10 +24,11 @@ export async function stripeRoutes(app: FastifyInstance): Promise<void> {
       return reject('malformed', 'Stripe-Signature must be t=<unix>,v1=<hex>');
     }
     const t = Number(/^t=(\d+)/.exec(header)?.[1]);
+    const ageSec = Math.floor(Date.now() / 1000) - t;
     // The library refuses old timestamps only; a timestamp far in the future is refused here.
-    if (t - Math.floor(Date.now() / 1000) > SIGNATURE_TOLERANCE_SEC) {
-      return reject('future', 'Stripe-Signature timestamp is in the future');
-    }
+    // Both are decided before the secret is needed, so they are 400 even when none is configured.
+    if (-ageSec > SIGNATURE_TOLERANCE_SEC) return reject('future', 'Stripe-Signature timestamp is in the future');
+    if (ageSec > SIGNATURE_TOLERANCE_SEC) return reject('stale', 'Stripe-Signature timestamp is older than 300 s');
     if (!config.stripeWebhookSecret) {
       metrics.webhooksReceived.inc({ provider: 'stripe', outcome: 'not_configured' });
       return sendError(reply, 503, 'stripe_not_configured', 'STRIPE_WEBHOOK_SECRET is not set');

@@ -127,3 +127,22 @@ describe('sanitizeConfig', () => {
     }
   });
 });
+
+describe('TRUST_PROXY', () => {
+  const table: [string, boolean | number | string[]][] = [
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
+  ];
+  for (const [input, expected] of table) {
+    test(`${input} → ${JSON.stringify(expected)}`, () => {
+      const r = parseConfig({ TRUST_PROXY: input });
+      assert.ok(r.ok);
+      assert.deepEqual(r.config.trustProxy, expected);
+    });
+  }
+  test('garbage is refused', () => {
+    assert.ok(issuesOf({ TRUST_PROXY: 'yes please' }).some((i) => i.variable === 'TRUST_PROXY'));
+  });
+});
