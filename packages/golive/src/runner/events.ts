@@ -13,6 +13,7 @@ export type RunEvent =
   | { type: 'check-start'; stage: string; id: string; kind: string; title: string; index: number; total: number }
   | { type: 'progress'; stage: string; id: string; message: string; fraction?: number }
   | { type: 'log'; id: string; message: string; data?: Record<string, unknown> }
+  /** `total` is 0 for the managed target's result, which is not one of the configured checks. */
   | { type: 'check-end'; stage: string; result: CheckResult; index: number; total: number }
   | { type: 'stage-end'; stage: string; status: string }
   | { type: 'run-end'; report: Report };

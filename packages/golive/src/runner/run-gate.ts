@@ -192,7 +192,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
         status: outcome.ok ? 'pass' : 'fail',
       };
       stageResults.push({ name: TARGET_CHECK_ID, status: result.status === 'pass' ? 'pass' : 'fail', failPolicy: 'fail-fast', durationMs: result.durationMs, checks: [result] });
-      emitSafe(onEvent, { type: 'check-end', stage: TARGET_CHECK_ID, result, index: 0, total: 1 });
+      emitSafe(onEvent, { type: 'check-end', stage: TARGET_CHECK_ID, result, index: 0, total: 0 });
     }
 
     const http = createHttpClient({
