@@ -92,7 +92,8 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
   findings.push(...sri.findings);
   const xcto = analyzeXcto(input.headers);
   findings.push(...xcto.findings);
-  const xfo = analyzeXfo(input.headers, csp.summary.policy?.antiClickjacking ?? false);
+  const frameAncestors = csp.policies.find((p) => p.origin === 'header' && p.directives.has('frame-ancestors'))?.directives.get('frame-ancestors');
+  const xfo = analyzeXfo(input.headers, csp.summary.policy?.antiClickjacking ?? false, frameAncestors);
   findings.push(...xfo.findings);
   const corp = analyzeCorp(input.headers);
   findings.push(...corp.findings);

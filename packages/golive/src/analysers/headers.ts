@@ -88,7 +88,7 @@ export function analyzeXcto(headers: HeaderMap): { result: string; findings: Fin
 }
 
 /** X-Frame-Options, where an enforced CSP frame-ancestors takes precedence. */
-export function analyzeXfo(headers: HeaderMap, frameAncestorsProtects: boolean): { result: string; findings: Finding[] } {
+export function analyzeXfo(headers: HeaderMap, frameAncestorsProtects: boolean, frameAncestors?: readonly string[]): { result: string; findings: Finding[] } {
   const v = headerLines(headers, 'x-frame-options')[0];
   const findings: Finding[] = [];
   const f = (code: string, severity: 'error' | 'warn', message: string): Finding => ({ code, severity, test: 'x-frame-options', header: 'x-frame-options', message });
@@ -96,6 +96,12 @@ export function analyzeXfo(headers: HeaderMap, frameAncestorsProtects: boolean):
   const valid = norm === 'deny' || norm === 'sameorigin' || (norm?.startsWith('allow-from ') ?? false);
   if (frameAncestorsProtects) {
     if (v !== undefined && !valid) findings.push(f('XFO_INVALID', 'warn', `X-Frame-Options "${v}" is invalid (frame-ancestors protects browsers that support CSP)`));
+    const faNone = frameAncestors !== undefined && frameAncestors.length === 1 && frameAncestors[0] === "'none'";
+    if (frameAncestors !== undefined && ((norm === 'deny' && !faNone) || (norm === 'sameorigin' && faNone))) {
+      findings.push(
+        f('XFO_FRAME_ANCESTORS_CONFLICT', 'warn', `X-Frame-Options "${v}" and frame-ancestors "${frameAncestors.join(' ')}" disagree: CSP browsers follow frame-ancestors, older ones X-Frame-Options`),
+      );
+    }
     return { result: 'x-frame-options-implemented-via-csp', findings };
   }
   if (v === undefined) {

@@ -5,7 +5,18 @@
 export { analyzeHeaders, analyzeResponses, isLoopbackHost, type MultiAnalysis } from './analyze.ts';
 export { analyzeCookies, isSensitiveCookie, isSessionCookie, type ParsedCookie, parseSetCookie, splitSetCookie } from './cookies.ts';
 export { analyzeCors, DEFAULT_PROBE_ORIGIN } from './cors.ts';
-export { analyzeCsp, type CspAnalysis, type CspOrigin, type CspPolicy, DANGEROUSLY_BROAD, effectiveSources, listAllows, parseCsp } from './csp.ts';
+export {
+  analyzeCsp,
+  type CspAnalysis,
+  type CspOrigin,
+  type CspPolicy,
+  cspNonces,
+  DANGEROUSLY_BROAD,
+  effectiveSources,
+  listAllows,
+  parseCsp,
+  staticNonceFinding,
+} from './csp.ts';
 export { evaluateGate, type GateItem, type GatePolicy, type LabelledAnalysis, parseGrade, type Waiver, waiverExpired } from './gate.ts';
 export {
   analyzeCorp,

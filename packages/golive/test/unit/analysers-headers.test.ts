@@ -74,6 +74,18 @@ describe('X-Frame-Options vs frame-ancestors', () => {
       assert.deepEqual(r.findings.map((f) => f.code), codes);
     });
   }
+  const conflicts: Array<[string, string[], boolean]> = [
+    ['DENY', ["'self'"], true],
+    ['DENY', ["'none'"], false],
+    ['SAMEORIGIN', ["'none'"], true],
+    ['SAMEORIGIN', ["'self'"], false],
+  ];
+  for (const [xfo, fa, conflict] of conflicts) {
+    it(`X-Frame-Options ${xfo} with frame-ancestors ${fa.join(' ')} ${conflict ? 'conflicts' : 'agrees'}`, () => {
+      const codes = analyzeXfo({ 'x-frame-options': xfo }, true, fa).findings.map((f) => f.code);
+      assert.deepEqual(codes, conflict ? ['XFO_FRAME_ANCESTORS_CONFLICT'] : []);
+    });
+  }
   it('a missing XFO without frame-ancestors is an error', () => {
     assert.equal(analyzeXfo({}, false).findings[0]?.severity, 'error');
   });
