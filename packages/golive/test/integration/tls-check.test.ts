@@ -89,6 +89,23 @@ describe('tls check', () => {
     assert.equal(failed(lenient), false);
   });
 
+  it('judges expiry against the run clock: expired, and not yet valid', async () => {
+    const shifted = async (days: number) => {
+      const t = await makeContext({ baseUrl: `https://127.0.0.1:${goodPort}` });
+      try {
+        const ctx = { ...t.ctx, clock: { ...t.ctx.clock, now: () => Date.now() + days * 86_400_000 } };
+        return await runCheck(tlsCheck, ctx, { caFile: good.certPath });
+      } finally {
+        await t.close();
+      }
+    };
+    const later = await shifted(400);
+    assert.deepEqual(codes(later), ['TLS_CERT_EXPIRED']);
+    assert.match(later.observations.find((o) => o.code === 'TLS_CERT_EXPIRED')?.message ?? '', /has expired/);
+    const earlier = await shifted(-2);
+    assert.deepEqual(codes(earlier), ['TLS_CERT_NOT_YET_VALID']);
+  });
+
   it('fails a certificate issued for another name', async () => {
     const out = await run(`https://127.0.0.1:${otherPort}`, { caFile: other.certPath });
     assert.deepEqual(codes(out), ['TLS_HOSTNAME_MISMATCH']);
