@@ -23,6 +23,12 @@ const crash = (err: unknown) => {
   process.stderr.write(`golive: GOLIVE_ERR_INTERNAL: internal error (a bug in golive, please report it with this trace):\n${trace}\n`);
   process.exit(ExitCode.INTERNAL);
 };
+// `golive check ... | head` closes stdout early: that is the reader's choice, not a bug.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') crash(err);
+  });
+}
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 

@@ -163,7 +163,11 @@ export async function runCheck(def: CheckDefinition, inv: CheckInvocation, env: 
     deadline.abort();
   }
 
-  const observations = (Array.isArray(outcome?.observations) ? outcome.observations : []).map((o) => redactObservation(o, r));
+  if (typeof outcome !== 'object' || outcome === null || !Array.isArray(outcome.observations)) {
+    const message = `${def.kind} check returned no observations (got ${outcome === null ? 'null' : typeof outcome})`;
+    return { ...base(), status: 'error', error: { code: 'GOLIVE_ERR_CHECK_CRASHED', message }, artifacts, summary: message };
+  }
+  const observations = outcome.observations.map((o) => redactObservation(o, r));
   const failed = observations.some((o) => !o.passed && isErrorSeverity(o));
   const warnings = observations.filter((o) => !o.passed && !isErrorSeverity(o)).map((o) => o.message);
   const b = base();

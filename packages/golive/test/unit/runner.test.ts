@@ -63,7 +63,16 @@ const writer = defineCheck({
     return { observations: [observe('wrote', true, 'file', p, { message: `wrote with ${ctx.env.MY_API_TOKEN}` })] };
   },
 });
-const kinds = [outcome, thrower, sleeper, writer];
+const empty = defineCheck({
+  kind: 't-empty',
+  title: 'Empty',
+  description: 'Returns nothing (a broken kind).',
+  options: z.object({}).strict(),
+  async run() {
+    return undefined as never;
+  },
+});
+const kinds = [outcome, thrower, sleeper, writer, empty];
 
 let dir: string;
 before(async () => {
@@ -119,6 +128,12 @@ describe('runCheck through runGate', () => {
     assert.ok(y.status === 'error' && y.error.code === 'GOLIVE_ERR_INSUFFICIENT_SAMPLES');
     assert.equal(report.verdict, 'INCONCLUSIVE');
     assert.equal(report.exitCode, 3);
+  });
+
+  it('a kind that returns no outcome is an error, not a crash', async () => {
+    const report = await run({ checks: { e: { kind: 't-empty' } } });
+    const e = byId(report, 'e');
+    assert.ok(e.status === 'error' && e.error.code === 'GOLIVE_ERR_CHECK_CRASHED' && /returned no observations/.test(e.error.message));
   });
 
   it('fails a check that overruns its timeout with a CHECK_TIMEOUT observation, even when it ignores the signal', async () => {
