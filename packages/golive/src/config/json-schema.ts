@@ -4,8 +4,8 @@ import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
 import { buildConfigSchema } from './schema.ts';
 
-/** Public id of the config schema. */
-export const CONFIG_SCHEMA_ID = 'https://golive.dev/schema/config.json';
+/** Id of the config schema (a URN: the file ships in the package, at schema/config.schema.json). */
+export const CONFIG_SCHEMA_ID = 'urn:golive:schema:config';
 
 /** The config's JSON Schema (draft 2020-12), each check kind's options included. */
 export function configJsonSchema(kinds: readonly CheckDefinition[] = builtinChecks): Record<string, unknown> {

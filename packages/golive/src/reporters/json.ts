@@ -4,7 +4,7 @@ import type { Report } from '../core/result.ts';
 /** File name of the JSON report inside the output directory. */
 export const JSON_REPORT_FILE = 'report.json';
 
-/** Renders the report as pretty JSON with a `$schema` pointer. */
+/** Renders the report as pretty JSON (`schemaVersion` says which schema it follows). */
 export function renderJson(report: Report): string {
-  return `${JSON.stringify({ $schema: `https://golive.dev/schema/report-${report.schemaVersion}.json`, ...report }, null, 2)}\n`;
+  return `${JSON.stringify(report, null, 2)}\n`;
 }

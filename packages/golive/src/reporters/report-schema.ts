@@ -69,8 +69,8 @@ export const reportSchema = z.object({
   ),
 });
 
-/** Public id of the report schema. */
-export const REPORT_SCHEMA_ID = `https://golive.dev/schema/report-${REPORT_SCHEMA_VERSION}.json`;
+/** Id of the report schema (a URN: the file ships in the package, at schema/report.schema.json). */
+export const REPORT_SCHEMA_ID = `urn:golive:schema:report:${REPORT_SCHEMA_VERSION}`;
 
 /** The report's JSON Schema (draft 2020-12). */
 export function reportJsonSchema(): Record<string, unknown> {

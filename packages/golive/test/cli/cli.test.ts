@@ -232,7 +232,7 @@ describe('init and schema', () => {
     const config = await golive(['schema']);
     assert.equal(config.code, 0);
     const c = JSON.parse(config.stdout);
-    assert.equal(c.$id, 'https://golive.dev/schema/config.json');
+    assert.equal(c.$id, 'urn:golive:schema:config');
     assert.deepEqual(c, JSON.parse(JSON.stringify(configJsonSchema())));
     const report = await golive(['schema', '--report']);
     assert.equal(JSON.parse(report.stdout).title, 'golive report');
