@@ -6,8 +6,17 @@
  * value equivalent to the bucket, so a histogram percentile is never lower than the true one and at most
  * 0.1 % above it.
  */
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { JsHistogram } from 'hdr-histogram-js/dist/JsHistogram.js';
 import { minSamplesFor, percentileSorted, usToMs } from '../core/percentiles.ts';
+
+// Only the plain JavaScript histogram class is loaded: the package's index also loads a WebAssembly build
+// and pako, which cost ~15 MB of resident memory for nothing here (node:zlib does the compression).
+const require = createRequire(import.meta.url);
+const { default: Int32Histogram } = require('hdr-histogram-js/dist/Int32Histogram.js') as {
+  default: new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => JsHistogram;
+};
 
 /** Significant decimal digits kept by every histogram of the engine (value precision 10^-3 relative). */
 export const HISTOGRAM_SIGNIFICANT_DIGITS = 3;
@@ -19,31 +28,114 @@ export const DEFAULT_EXACT_SAMPLE_LIMIT = 10_000;
 export const SUMMARY_PERCENTILES = [50, 75, 90, 95, 99, 99.9] as const;
 
 /** A latency histogram (values in integer microseconds). */
-export type LatencyHistogram = hdr.Histogram;
+export type LatencyHistogram = JsHistogram;
 
-/** Creates an empty auto-resizing histogram for microsecond values. */
+/** Creates an empty auto-resizing histogram for microsecond values (32-bit counts). */
 export function createHistogram(): LatencyHistogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    numberOfSignificantValueDigits: HISTOGRAM_SIGNIFICANT_DIGITS,
-    useWebAssembly: false,
-  });
+  const h = new Int32Histogram(1, 2, HISTOGRAM_SIGNIFICANT_DIGITS);
+  h.autoResize = true;
+  return h;
 }
 
-/** Encodes a histogram as the compressed base64 form of the HdrHistogram V2 format (portable across tools). */
+// HdrHistogram V2 encoding (the layout hdr-histogram-js and the Java/Go/Rust ports read and write):
+// header (cookie, payload length, normalizing offset, digits, lowest, highest, ratio) then the counts as
+// ZigZag LEB128 varints, runs of zeros as negative numbers; the compressed form wraps it in zlib.
+const V2_COOKIE = 0x1c849303 | 0x10;
+const V2_COMPRESSED_COOKIE = 0x1c849304 | 0x10;
+const HEADER_BYTES = 40;
+
+function pushVarint(out: number[], value: number): void {
+  // ZigZag without 32-bit operators: counts may exceed 2^31.
+  let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  for (let i = 0; i < 8 && v >= 0x80; i++) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+function readVarint(buf: Uint8Array, pos: { at: number }): number {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 9; i++) {
+    const b = buf[pos.at++];
+    if (b === undefined) throw new RangeError('histogram payload ends inside a number');
+    // The 9th byte of LEB128-64b9B carries 8 bits and no continuation flag.
+    if (i === 8) {
+      v += b * mul;
+      break;
+    }
+    v += (b & 0x7f) * mul;
+    mul *= 0x80;
+    if ((b & 0x80) === 0) break;
+  }
+  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+}
+
+/** Encodes a histogram as HdrHistogram V2 compressed base64 (the form hdr-histogram-js reads). */
 export function encodeHistogram(h: LatencyHistogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  const payload: number[] = [];
+  const limit = h.totalCount === 0 ? 0 : h.countsArrayIndex(h.maxValue) + 1;
+  let i = 0;
+  while (i < limit) {
+    const count = h.getCountAtIndex(i++);
+    if (count === 0) {
+      let zeros = 1;
+      while (i < limit && h.getCountAtIndex(i) === 0) {
+        zeros++;
+        i++;
+      }
+      pushVarint(payload, zeros > 1 ? -zeros : 0);
+    } else pushVarint(payload, count);
+  }
+  const raw = Buffer.alloc(HEADER_BYTES + payload.length);
+  raw.writeInt32BE(V2_COOKIE, 0);
+  raw.writeInt32BE(payload.length, 4);
+  raw.writeInt32BE(1, 8);
+  raw.writeInt32BE(h.numberOfSignificantValueDigits, 12);
+  raw.writeBigInt64BE(BigInt(h.lowestDiscernibleValue), 16);
+  raw.writeBigInt64BE(BigInt(h.highestTrackableValue), 24);
+  raw.writeBigInt64BE(1n, 32);
+  Buffer.from(payload).copy(raw, HEADER_BYTES);
+  const compressed = deflateSync(raw);
+  const out = Buffer.alloc(8 + compressed.length);
+  out.writeInt32BE(V2_COMPRESSED_COOKIE, 0);
+  out.writeInt32BE(compressed.length, 4);
+  compressed.copy(out, 8);
+  return out.toString('base64');
 }
 
-/** Decodes a histogram written by `encodeHistogram` (or any HdrHistogram V2 compressed base64 encoder). */
+/** Decodes an HdrHistogram V2 compressed base64 histogram into an auto-resizing one. Throws RangeError on bad input. */
 export function decodeHistogram(encoded: string): LatencyHistogram {
-  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
-  // Decoded histograms may have a fixed range; copy into an auto-resizing one so further adds never throw.
-  const h = createHistogram();
-  h.add(decoded);
-  decoded.destroy();
+  const buf = Buffer.from(encoded, 'base64');
+  if (buf.length < 8 || (buf.readInt32BE(0) & ~0xf0) !== (V2_COMPRESSED_COOKIE & ~0xf0)) throw new RangeError('not an HdrHistogram V2 compressed histogram');
+  const len = buf.readInt32BE(4);
+  let raw: Buffer;
+  try {
+    raw = inflateSync(buf.subarray(8, 8 + len));
+  } catch {
+    throw new RangeError('histogram data is not valid zlib');
+  }
+  if (raw.length < HEADER_BYTES || (raw.readInt32BE(0) & ~0xf0) !== (V2_COOKIE & ~0xf0)) throw new RangeError('not an HdrHistogram V2 histogram');
+  const payloadLength = raw.readInt32BE(4);
+  const digits = raw.readInt32BE(12);
+  const lowest = Number(raw.readBigInt64BE(16));
+  const highest = Number(raw.readBigInt64BE(24));
+  if (digits < 0 || digits > 5 || lowest < 1 || highest < 2 * lowest) throw new RangeError('histogram header out of range');
+  const h = new Int32Histogram(lowest, highest, digits);
+  h.autoResize = true;
+  const pos = { at: HEADER_BYTES };
+  const end = Math.min(raw.length, HEADER_BYTES + payloadLength);
+  let index = 0;
+  while (pos.at < end) {
+    const v = readVarint(raw, pos);
+    if (v < 0) index += -v;
+    else {
+      if (v > 0) h.setCountAtIndex(index, v);
+      index++;
+    }
+  }
+  h.establishInternalTackingValues(index);
   return h;
 }
 

@@ -1,0 +1,263 @@
+// Benchmark: golive's load engine against wrk and autocannon on the same loopback server, in one invocation.
+// Run: ./node_modules/.bin/node bench/load-compare.ts      (LOAD_BENCH_SECONDS=10 to change the run length)
+//
+// 1. Throughput at 50 connections against a fast server: requests/s of each client, ratios against wrk and
+//    autocannon, and each client's CPU per request (user + system time of the client process, read from the
+//    waiting shell's cutime/cstime in /proc, so start-up is included for every client alike).
+// 2. A server with a fixed 20 ms delay: p50 and p99 against 20 ms, and Little's law for the closed model
+//    (mean latency ≈ concurrency / throughput).
+// 3. A server that stalls 200 ms every second: golive's open model at a fixed rate (p99 should be ≈ 190 ms,
+//    and the stall flagged) beside closed-model runs (golive closed, wrk) that do not see it.
+// The server runs in its own process pinned to CPU 1 (taskset), the clients on CPU 0, one after the other.
+// wrk is a Debian package (apt-get install wrk); autocannon is a root devDependency. This script installs nothing.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const NODE = process.execPath;
+const SECONDS = Number(process.env.LOAD_BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+type Mode = 'fast' | 'delay20' | 'stall';
+
+const pinned = (cpu: number, cmd: string[]): string[] => (existsSync('/usr/bin/taskset') && availableParallelism() > 1 ? ['taskset', '-c', String(cpu), ...cmd] : cmd);
+
+async function startServer(mode: Mode): Promise<{ url: string; child: ChildProcess }> {
+  const [cmd, ...args] = pinned(1, [NODE, new URL(import.meta.url).pathname, '--serve', mode]);
+  const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function stopServer(s: { child: ChildProcess }): Promise<void> {
+  s.child.kill('SIGTERM');
+  await new Promise((r) => s.child.once('exit', r));
+}
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  /** User + system CPU seconds of the client process (and its threads / children). */
+  cpuSec: number;
+  wallSec: number;
+}
+
+/**
+ * Runs a client pinned to CPU 0 under `sh`, which waits for it and then prints its own /proc stat: the
+ * cutime and cstime fields hold the finished client's CPU time.
+ */
+function runClient(cmd: string[]): Promise<Run> {
+  const inner = pinned(0, cmd);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', '"$@" > /tmp/golive-bench-client.out; rc=$?; echo "@@STAT $(cat /proc/$$/stat)"; exit $rc', 'sh', ...inner], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      const m = /@@STAT (.*)/.exec(out);
+      const fields = (m?.[1] ?? '').replace(/^.*\) /, '').split(' ');
+      const cpuSec = (Number(fields[13] ?? 0) + Number(fields[14] ?? 0)) / CLK_TCK;
+      let stdout = '';
+      try {
+        stdout = readFileSync('/tmp/golive-bench-client.out', 'utf8');
+      } catch {
+        stdout = '';
+      }
+      resolve({ stdout, stderr: err, cpuSec, wallSec: (performance.now() - started) / 1000 });
+    });
+  });
+}
+
+interface Figures {
+  name: string;
+  rps: number;
+  requests: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  meanMs: number | null;
+  cpuSec: number;
+  note?: string;
+}
+
+function wrkMs(text: string, label: string): number | null {
+  const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(text);
+  if (!m) return null;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+async function wrk(url: string, connections: number, seconds: number): Promise<Figures | null> {
+  if (!existsSync('/usr/bin/wrk')) return null;
+  const r = await runClient(['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
+  return { name: 'wrk', rps, requests, p50Ms: wrkMs(r.stdout, '50%'), p99Ms: wrkMs(r.stdout, '99%'), meanMs: wrkMs(r.stdout, 'Latency'), cpuSec: r.cpuSec };
+}
+
+async function autocannon(url: string, connections: number, seconds: number): Promise<Figures> {
+  const r = await runClient([NODE, `${ROOT}node_modules/autocannon/autocannon.js`, '-c', String(connections), '-d', String(seconds), '--json', url]);
+  const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+    requests: { total: number };
+    duration: number;
+    latency: { p50: number; p99: number; average: number };
+  };
+  return { name: 'autocannon', rps: j.requests.total / j.duration, requests: j.requests.total, p50Ms: j.latency.p50, p99Ms: j.latency.p99, meanMs: j.latency.average, cpuSec: r.cpuSec };
+}
+
+interface GoliveJson {
+  requests: { responses: number; failed: number };
+  throughput: { requestsPerSec: number };
+  latency: { p50Ms: number | null; p99Ms: number | null; meanMs: number | null };
+  latencyUncorrected: { p50Ms: number | null; p99Ms: number | null } | null;
+  stalls: { atMs: number; durationMs: number }[];
+  flags: string[];
+}
+
+async function golive(url: string, args: string[]): Promise<{ f: Figures; json: GoliveJson }> {
+  const r = await runClient([NODE, `${ROOT}packages/golive/src/cli/main.ts`, 'load', url, '--json', '-q', '--warmup', '0', ...args]);
+  let json: GoliveJson;
+  try {
+    json = JSON.parse(r.stdout) as GoliveJson;
+  } catch {
+    throw new Error(`golive load printed no result: ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 300)}`);
+  }
+  return {
+    json,
+    f: {
+      name: 'golive',
+      rps: json.throughput.requestsPerSec,
+      requests: json.requests.responses,
+      p50Ms: json.latency.p50Ms,
+      p99Ms: json.latency.p99Ms,
+      meanMs: json.latency.meanMs,
+      cpuSec: r.cpuSec,
+    },
+  };
+}
+
+const f1 = (n: number | null | undefined, d = 1) => (n === null || n === undefined ? 'n/a' : n.toFixed(d));
+
+function table(rows: Figures[]): void {
+  console.log(`  ${'client'.padEnd(11)}${'req/s'.padStart(10)}${'requests'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'mean ms'.padStart(9)}${'CPU s'.padStart(8)}${'CPU µs/req'.padStart(12)}`);
+  for (const r of rows) {
+    const perReq = r.requests > 0 ? (r.cpuSec * 1e6) / r.requests : Number.NaN;
+    console.log(
+      `  ${r.name.padEnd(11)}${f1(r.rps, 0).padStart(10)}${String(r.requests).padStart(10)}${f1(r.p50Ms, 3).padStart(9)}${f1(r.p99Ms, 3).padStart(9)}${f1(r.meanMs, 3).padStart(9)}${f1(r.cpuSec, 2).padStart(8)}${f1(perReq, 1).padStart(12)}`,
+    );
+  }
+}
+
+function verdict(ok: boolean, text: string): void {
+  console.log(`  ${ok ? 'MET   ' : 'MISSED'} ${text}`);
+}
+
+async function main(): Promise<void> {
+  console.log(`load-compare: ${CONNECTIONS} connections, ${SECONDS} s per run, ${availableParallelism()} CPUs (server on CPU 1, clients on CPU 0)`);
+  if (!existsSync('/usr/bin/wrk')) console.log('  wrk not found: install it with "apt-get install wrk" (Debian); its rows are skipped');
+
+  // 1. throughput
+  console.log('\n1. Throughput, fast server (GET, 12-byte body)');
+  let s = await startServer('fast');
+  const rows: Figures[] = [];
+  const w = await wrk(s.url, CONNECTIONS, SECONDS);
+  if (w) rows.push(w);
+  const a = await autocannon(s.url, CONNECTIONS, SECONDS);
+  rows.push(a);
+  const g = (await golive(s.url, ['-c', String(CONNECTIONS), '--duration', `${SECONDS}s`])).f;
+  rows.push(g);
+  await stopServer(s);
+  table(rows);
+  const cpu = (f: Figures) => (f.cpuSec * 1e6) / Math.max(1, f.requests);
+  if (w) verdict(g.rps >= 0.9 * w.rps, `golive/wrk throughput ${(g.rps / w.rps).toFixed(2)}× (target ≥ 0.9×); CPU per request ${(cpu(g) / cpu(w)).toFixed(2)}× wrk's`);
+  verdict(g.rps >= a.rps, `golive/autocannon throughput ${(g.rps / a.rps).toFixed(2)}× (target ≥ 1.0×); CPU per request ${(cpu(g) / cpu(a)).toFixed(2)}× autocannon's`);
+
+  // 2. fixed 20 ms delay
+  console.log('\n2. Fixed 20 ms delay, closed model');
+  s = await startServer('delay20');
+  const rows2: Figures[] = [];
+  const w2 = await wrk(s.url, CONNECTIONS, Math.min(SECONDS, 5));
+  if (w2) rows2.push(w2);
+  rows2.push(await autocannon(s.url, CONNECTIONS, Math.min(SECONDS, 5)));
+  const g2 = (await golive(s.url, ['-c', String(CONNECTIONS), '--duration', `${Math.min(SECONDS, 5)}s`])).f;
+  rows2.push(g2);
+  await stopServer(s);
+  table(rows2);
+  verdict(Math.abs((g2.p50Ms ?? 0) - 20) <= 1, `golive p50 ${f1(g2.p50Ms, 3)} ms within 1 ms of 20 ms`);
+  verdict(Math.abs((g2.p99Ms ?? 0) - 20) <= 1, `golive p99 ${f1(g2.p99Ms, 3)} ms within 1 ms of 20 ms`);
+  const little = (CONNECTIONS / g2.rps) * 1000;
+  verdict(
+    Math.abs((g2.meanMs ?? 0) - little) / little <= 0.1,
+    `Little's law: mean ${f1(g2.meanMs, 3)} ms vs concurrency/throughput ${f1(little, 3)} ms (${f1((((g2.meanMs ?? 0) - little) / little) * 100, 1)} %, target within 10 %)`,
+  );
+
+  // 3. stalling server
+  const rate = 1000;
+  console.log(`\n3. Server stalling 200 ms every second: open model at ${rate} req/s vs closed models`);
+  s = await startServer('stall');
+  const open = await golive(s.url, ['--rate', String(rate), '-c', '400', '--duration', `${Math.min(SECONDS, 5)}s`]);
+  const closed = await golive(s.url, ['-c', String(CONNECTIONS), '--duration', `${Math.min(SECONDS, 5)}s`]);
+  const w3 = await wrk(s.url, CONNECTIONS, Math.min(SECONDS, 5));
+  await stopServer(s);
+  const rows3: Figures[] = [
+    { ...open.f, name: 'golive open' },
+    {
+      name: 'open uncorr',
+      rps: open.f.rps,
+      requests: open.f.requests,
+      p50Ms: open.json.latencyUncorrected?.p50Ms ?? null,
+      p99Ms: open.json.latencyUncorrected?.p99Ms ?? null,
+      meanMs: null,
+      cpuSec: open.f.cpuSec,
+    },
+    { ...closed.f, name: 'golive clsd' },
+    ...(w3 ? [{ ...w3, name: 'wrk (clsd)' }] : []),
+  ];
+  table(rows3);
+  verdict((open.f.p99Ms ?? 0) >= 150, `open model p99 ${f1(open.f.p99Ms, 1)} ms ≥ 150 ms (theory ≈ 190 ms)`);
+  verdict(open.json.flags.includes('STALL'), `stall flagged: ${open.json.stalls.length} stall(s) [${open.json.stalls.slice(0, 6).map((x) => `${x.durationMs} ms`).join(', ')}], flags ${open.json.flags.join(',') || 'none'}`);
+  console.log(
+    `  closed-model blindness: golive closed p99 ${f1(closed.f.p99Ms, 1)} ms${w3 ? `, wrk p99 ${f1(w3.p99Ms, 1)} ms` : ''} vs open p99 ${f1(open.f.p99Ms, 1)} ms (closed flags: ${closed.json.flags.join(',') || 'none'})`,
+  );
+}
+
+// ---- server mode: `node bench/load-compare.ts --serve <mode>` prints its port and serves until killed.
+if (process.argv[2] === '--serve') {
+  const mode = (process.argv[3] ?? 'fast') as Mode;
+  const body = 'hello world\n';
+  const server = createServer((_req, res) => {
+    const send = () => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+      res.end(body);
+    };
+    if (mode === 'fast') return send();
+    if (mode === 'delay20') return void setTimeout(send, 20);
+    // stall: for the first 200 ms of every wall-clock second nothing is answered.
+    const phase = Date.now() % 1000;
+    if (phase < 200) setTimeout(send, 200 - phase);
+    else send();
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+} else {
+  await main();
+}
