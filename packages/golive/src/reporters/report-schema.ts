@@ -4,7 +4,7 @@
  * types of core/result.ts; a type test keeps the two in step.
  */
 import { z } from 'zod';
-import { REPORT_SCHEMA_VERSION } from '../core/result.ts';
+import { REPORT_SCHEMA_VERSION, type Report } from '../core/result.ts';
 
 const json: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
 
@@ -76,4 +76,12 @@ export const REPORT_SCHEMA_ID = `urn:golive:schema:report:${REPORT_SCHEMA_VERSIO
 export function reportJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(reportSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>;
   return { ...schema, $id: REPORT_SCHEMA_ID, title: 'golive report', description: `golive JSON report, schema version ${REPORT_SCHEMA_VERSION}.` };
+}
+
+/** A report as the schema describes it. */
+export type ReportDocument = z.output<typeof reportSchema>;
+
+/** Every Report is a document of the schema: this compiles only while the two agree. */
+export function asReportDocument(report: Report): ReportDocument {
+  return report;
 }

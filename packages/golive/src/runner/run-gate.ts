@@ -12,7 +12,7 @@ import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_OUT_DIR } from '../config/schema.ts';
 import { normaliseEnv } from '../config/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodeForVerdict } from '../core/exit-codes.ts';
-import { Redactor } from '../core/redact.ts';
+import { Redactor, SENSITIVE_HEADERS, isSecretEnv } from '../core/redact.ts';
 import {
   type CheckResult,
   type CheckResultBase,
@@ -53,6 +53,9 @@ export interface RunGateOptions {
   redactor?: Redactor;
 }
 
+/** Header names whose values are credentials, beyond the well-known ones. */
+const SECRET_HEADER_NAME = /auth|token|key|secret|session|signature|cookie|password|credential/i;
+
 /** Builds the run's redactor: secrets from the environment, names declared in config, target headers. */
 export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>, env: Readonly<Record<string, string | undefined>>): Redactor {
   const extra: string[] = [];
@@ -60,8 +63,11 @@ export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>
     const v = env[name];
     if (v) extra.push(v);
   }
-  for (const v of Object.values(config.target.headers)) extra.push(v);
-  if (config.target.start) for (const [k, v] of Object.entries(config.target.start.env)) if (/SECRET|TOKEN|KEY|PASS/i.test(k)) extra.push(v);
+  // Credentials sent as target headers; `accept: application/json` must stay readable in evidence.
+  for (const [name, value] of Object.entries(config.target.headers)) {
+    if (SENSITIVE_HEADERS.has(name.toLowerCase()) || SECRET_HEADER_NAME.test(name) || isSecretEnv(name, value)) extra.push(value);
+  }
+  if (config.target.start) for (const [k, v] of Object.entries(config.target.start.env)) if (isSecretEnv(k, v)) extra.push(v);
   return Redactor.fromEnv(env, extra);
 }
 

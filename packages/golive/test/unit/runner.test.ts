@@ -10,7 +10,7 @@ import type { GoliveConfig } from '../../src/config/schema.ts';
 import { CheckError } from '../../src/core/errors.ts';
 import type { CheckResult, Report } from '../../src/core/result.ts';
 import type { RunEvent } from '../../src/runner/events.ts';
-import { checkTimeoutMs, runGate } from '../../src/runner/run-gate.ts';
+import { buildRedactor, checkTimeoutMs, runGate } from '../../src/runner/run-gate.ts';
 
 // Test-local kinds: no network, fully deterministic outcomes.
 const outcome = defineCheck({
@@ -294,5 +294,24 @@ describe('checkTimeoutMs', () => {
     for (const [kind, defaultTimeoutMs, timeoutMs, options, expected] of cases) {
       assert.equal(checkTimeoutMs({ kind, defaultTimeoutMs }, { timeoutMs, options }), expected, `${kind} ${JSON.stringify(options)}`);
     }
+  });
+});
+
+describe('buildRedactor', () => {
+  it('learns credentials from target headers, declared secrets and start env, not ordinary header values', () => {
+    const r = buildRedactor(
+      {
+        secrets: ['PARTNER_REF'],
+        target: {
+          headers: { authorization: 'Bearer abcdef123456', 'x-partner-key': 'pk-998877', accept: 'application/json' },
+          timeoutMs: 1,
+          tls: { rejectUnauthorized: true },
+          start: { command: 'x', env: { DB_PASSWORD: 'hunter2hunter2', PORT: '8080' }, timeoutMs: 1, stopTimeoutMs: 1 },
+        },
+      },
+      { PARTNER_REF: 'ref-12345678', HOME: '/home/someone' },
+    );
+    const text = 'Bearer abcdef123456 abcdef123456 pk-998877 application/json hunter2hunter2 8080 ref-12345678 /home/someone';
+    assert.equal(r.redact(text), '[REDACTED] [REDACTED] [REDACTED] application/json [REDACTED] 8080 [REDACTED] /home/someone');
   });
 });
