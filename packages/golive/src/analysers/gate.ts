@@ -76,14 +76,18 @@ export function evaluateGate(analyses: readonly LabelledAnalysis[], policy: Gate
       });
     }
   }
-  const waiverFor = (rule: string | undefined, label: string, url: string): Waiver | undefined => {
+  const used = new Set<Waiver>();
+  const waiverFor = (rule: string | undefined, label: string, url: string, mark = true): Waiver | undefined => {
     if (rule === undefined) return undefined;
-    return active.find((w) => w.rule === rule && (w.path === undefined || w.path === label || w.path === new URL(url).pathname));
+    const w = active.find((x) => x.rule === rule && (x.path === undefined || x.path === label || x.path === new URL(url).pathname));
+    if (w && mark) used.add(w);
+    return w;
   };
 
   for (const { label, analysis } of analyses) {
     const at = `@${label}`;
-    const waivedTests = new Set<ObservatoryTest>(OBSERVATORY_TESTS.filter((t) => waiverFor(t, label, analysis.url)));
+    // A test waiver counts as used only where the test actually costs points.
+    const waivedTests = new Set<ObservatoryTest>(OBSERVATORY_TESTS.filter((t) => waiverFor(t, label, analysis.url, analysis.tests[t].modifier < 0)));
     const modifiers = OBSERVATORY_TESTS.map((t) => (waivedTests.has(t) ? Math.max(0, analysis.tests[t].modifier) : analysis.tests[t].modifier));
     const effective = scoreOf(modifiers);
     const waivedNote = waivedTests.size > 0 ? ` (Observatory score ${analysis.score} ${analysis.grade}; waived: ${[...waivedTests].join(', ')})` : '';
@@ -129,6 +133,19 @@ export function evaluateGate(analyses: readonly LabelledAnalysis[], policy: Gate
         message: w ? `${analysis.url}: ${f.message} (waived until ${w.until}: ${w.reason})` : `${analysis.url}: ${f.message}`,
       });
     }
+  }
+  for (const w of active) {
+    if (used.has(w)) continue;
+    // A waiver that matches nothing is a typo or a fixed problem: either way it should go.
+    items.push({
+      name: `waiver-${kebab(w.rule)}`,
+      passed: false,
+      severity: 'warn',
+      code: 'WAIVER_UNUSED',
+      expected: `a finding or test named ${w.rule}`,
+      actual: 'nothing matched',
+      message: `the waiver for ${w.rule}${w.path ? ` on ${w.path}` : ''} (until ${w.until}) matched no finding and no penalised test: remove it or fix its rule name`,
+    });
   }
   return items;
 }

@@ -124,6 +124,18 @@ describe('evaluateGate', () => {
     assert.equal(items.find((i) => i.code === 'CSP_SCRIPT_UNSAFE_EVAL')?.passed, false);
   });
 
+  it('a waiver that matches nothing is a warning', () => {
+    const items = evaluateGate([{ label: '/', analysis: weak }], { minGrade: 'F', now, waivers: [{ rule: 'CSP_UNSAFE_INLNE', until: '2027-01-01', reason: 'typo' }] });
+    const unused = items.find((i) => i.code === 'WAIVER_UNUSED');
+    assert.equal(unused?.passed, false);
+    assert.equal(unused?.severity, 'warn');
+    assert.match(unused?.message ?? '', /CSP_UNSAFE_INLNE/);
+    const noPenalty = evaluateGate([{ label: '/', analysis: weak }], { minGrade: 'F', now, waivers: [{ rule: 'referrer-policy', until: '2027-01-01', reason: 'r' }] });
+    assert.equal(noPenalty.find((i) => i.code === 'WAIVER_UNUSED')?.name, 'waiver-referrer-policy');
+    const used = evaluateGate([{ label: '/', analysis: weak }], { minGrade: 'F', now, waivers: [{ rule: 'x-frame-options', until: '2027-01-01', reason: 'r' }] });
+    assert.equal(used.find((i) => i.code === 'WAIVER_UNUSED'), undefined);
+  });
+
   it('waivers hold through their last day (UTC)', () => {
     assert.equal(waiverExpired({ rule: 'X', until: '2026-06-01', reason: 'r' }, new Date('2026-06-01T23:59:59Z')), false);
     assert.equal(waiverExpired({ rule: 'X', until: '2026-06-01', reason: 'r' }, new Date('2026-06-02T00:00:00Z')), true);
