@@ -72,6 +72,7 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
   const say = (line: string) => {
     if (consoleOn) io.stdout.write(`${redactor.redact(line)}\n`);
   };
+  const multiStage = config.stages.length > 1;
   const onEvent = (e: RunEvent) => {
     switch (e.type) {
       case 'run-start':
@@ -82,6 +83,9 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
         break;
       case 'target-ready':
         say(`target ready at ${e.baseUrl} after ${e.durationMs} ms`);
+        break;
+      case 'stage-start':
+        if (multiStage) say(`── ${e.stage} (${e.checks} check${e.checks === 1 ? '' : 's'})`);
         break;
       case 'check-end':
         say(renderProgressLine(e.result, e.index, e.total, opts));
