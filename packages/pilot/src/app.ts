@@ -79,7 +79,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     // Node's defaults leave slow clients holding sockets; fastify sets no request timeout at all.
-    connectionTimeout: config.requestTimeoutMs + 5_000,
+    // Socket inactivity limit; above keep-alive so idle sockets are closed by the keep-alive rule.
+    connectionTimeout: Math.max(config.requestTimeoutMs, config.keepAliveTimeoutMs) + 5_000,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     requestIdHeader: false,

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import Stripe from 'stripe';
 import { signRequest } from '../../src/app.ts';
+import { pruneSeenSignatures } from '../../src/services/ingest.ts';
 import { ADMIN_TOKEN, makeApp, STRIPE_SECRET, signedIngest, TENANT_A, TENANT_B, uniq } from '../helpers.ts';
 
 let app: FastifyInstance;
@@ -337,6 +338,24 @@ describe('tenancy', () => {
       ),
       /row-level security/,
     );
+  });
+  test('old seen signatures are pruned, tenant by tenant', async () => {
+    await app.pilot.db.tx(
+      (q) =>
+        q.query(`INSERT INTO seen_signatures (tenant_id, signature, seen_at) VALUES ($1, $2, now() - interval '1 hour')`, [
+          TENANT_B.tenantId,
+          'f'.repeat(64),
+        ]),
+      { tenantId: TENANT_B.tenantId },
+    );
+    const removed = await pruneSeenSignatures(app.pilot.db, 600);
+    assert.ok(removed >= 1);
+    const left = await app.pilot.db.tx((q) => q.query('SELECT 1 FROM seen_signatures WHERE signature = $1', ['f'.repeat(64)]), {
+      tenantId: TENANT_B.tenantId,
+    });
+    assert.equal(left.rowCount, 0);
+    const recent = await app.pilot.db.tx((q) => q.query('SELECT 1 FROM seen_signatures'), { tenantId: TENANT_A.tenantId });
+    assert.ok(recent.rowCount > 0, 'recent signatures are kept');
   });
   test('a tenant cannot write rows for another tenant', async () => {
     await assert.rejects(
