@@ -16,7 +16,7 @@ import { headerLines } from '../analysers/html.ts';
 import { GRADES, OBSERVATORY_TESTS, type ObservatoryTest, SCORE_TABLE } from '../analysers/scoring.ts';
 import type { CorsProbeRecord, RedirectionRecord, SecurityAnalysis } from '../analysers/types.ts';
 import type { Json, Observation } from '../core/result.ts';
-import { type HttpExchange, type HttpResponse, bodyText, describeExchange } from '../http/client.ts';
+import { type HttpExchange, type HttpResponse, describeExchange } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
 import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
@@ -224,7 +224,7 @@ export const securityHeadersCheck = defineCheck({
         url: ex.request.url,
         status: ex.status,
         headers: ex.headers,
-        body: ex.truncated ? bodyText(ex) : ex.body,
+        body: ex.body,
         ...(cors ? { cors } : {}),
         ...(redirection ? { redirection } : {}),
         ...(httpsMode(opts) === undefined ? {} : { httpsApplicable: httpsMode(opts) }),
