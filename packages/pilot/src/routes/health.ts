@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pendingMigrations } from '../db/migrate.ts';
 
 const noLimit = { config: { rateLimit: false } } as const;
@@ -49,7 +49,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     }
   };
 
-  app.get('/health', noLimit, async (req, reply) => {
+  const health = async (req: FastifyRequest, reply: FastifyReply) => {
     const c = await dbCheck();
     reply.header('cache-control', 'no-store');
     if (!c.ok) {
@@ -57,7 +57,10 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(503).send({ status: 'error', reason: 'database unavailable' });
     }
     return { status: 'ok' };
-  });
+  };
+  app.get('/health', noLimit, health);
+  // The seeds' smoke scripts and rollback drills probe /healthz: same answer.
+  app.get('/healthz', noLimit, health);
 
   app.get('/health/live', noLimit, async (_req, reply) => {
     reply.header('cache-control', 'no-store');

@@ -31,7 +31,8 @@ describe('probes', () => {
     assert.equal(r.statusCode, 200);
     assert.deepEqual(r.json(), { status: 'ok' });
   });
-  test('/health/live, /health/ready and /health/startup answer 200', async () => {
+  test('/healthz, /health/live, /health/ready and /health/startup answer 200', async () => {
+    assert.deepEqual((await inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
     for (const url of ['/health/live', '/health/ready', '/health/startup']) {
       const r = await inject({ method: 'GET', url });
       assert.equal(r.statusCode, 200, url);
