@@ -6,7 +6,7 @@ import { analyzeCookies } from './cookies.ts';
 import { analyzeCors } from './cors.ts';
 import { analyzeCsp } from './csp.ts';
 import { analyzeCorp, analyzeExtras, analyzeHsts, analyzeReferrerPolicy, analyzeXcto, analyzeXfo, ONE_YEAR_SECONDS } from './headers.ts';
-import { headerLines, isHtml, metaCspPolicies, metaReferrerPolicy } from './html.ts';
+import { headerLines, isHtml, metaCspPolicies, metaReferrerPolicy, scanHtml } from './html.ts';
 import { analyzeRedirection } from './redirection.ts';
 import { type Grade, gradeOf, modifierOf, OBSERVATORY_TESTS, type ObservatoryTest, scoreOf } from './scoring.ts';
 import { analyzeSri } from './sri.ts';
@@ -48,7 +48,7 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
   const httpsApplicable = input.httpsApplicable ?? (https || !isLoopbackHost(url.hostname));
   const body = input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : decoder.decode(input.body);
   const html = isHtml(input.headers, body);
-  const htmlBody = html ? body : undefined;
+  const htmlBody = html && body !== undefined ? scanHtml(body) : undefined;
   const findings: Finding[] = [];
 
   const csp = analyzeCsp(

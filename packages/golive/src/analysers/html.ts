@@ -35,6 +35,28 @@ export function parseAttributes(attrText: string): TagAttributes {
   return out;
 }
 
+/** The tags the analysers read, found in one pass. */
+export interface HtmlScan {
+  metas: TagAttributes[];
+  scripts: TagAttributes[];
+}
+
+const SCAN = /<!--[\s\S]*?(?:-->|$)|<(meta|script)(?=[\s/>])([^>]*)>/gi;
+
+/**
+ * Finds every `<meta>` and `<script>` tag in one pass; comments are matched and skipped rather than removed,
+ * so a large page is not copied.
+ */
+export function scanHtml(html: string): HtmlScan {
+  const out: HtmlScan = { metas: [], scripts: [] };
+  for (const m of html.matchAll(SCAN)) {
+    const name = m[1]?.toLowerCase();
+    if (name === 'meta') out.metas.push(parseAttributes(m[2] ?? ''));
+    else if (name === 'script') out.scripts.push(parseAttributes(m[2] ?? ''));
+  }
+  return out;
+}
+
 /** Every tag of a name, as attribute maps, in document order (comments ignored). */
 export function findTags(html: string, tagName: string): TagAttributes[] {
   const text = html.includes('<!--') ? html.replace(/<!--[\s\S]*?-->/g, '') : html;
@@ -52,21 +74,21 @@ export function isHtml(headers: HeaderMap, body: string | undefined): boolean {
 }
 
 /** Policies declared by `<meta http-equiv="Content-Security-Policy" content="...">`. */
-export function metaCspPolicies(html: string): string[] {
-  return findTags(html, 'meta')
+export function metaCspPolicies(html: string | HtmlScan): string[] {
+  return (typeof html === 'string' ? findTags(html, 'meta') : html.metas)
     .filter((a) => a['http-equiv']?.trim().toLowerCase() === 'content-security-policy' && a.content !== undefined)
     .map((a) => a.content ?? '');
 }
 
 /** The policy of `<meta name="referrer" content="...">` (the last one wins, as in browsers). */
-export function metaReferrerPolicy(html: string): string | undefined {
-  const metas = findTags(html, 'meta').filter((a) => a.name?.trim().toLowerCase() === 'referrer' && a.content !== undefined);
+export function metaReferrerPolicy(html: string | HtmlScan): string | undefined {
+  const metas = (typeof html === 'string' ? findTags(html, 'meta') : html.metas).filter((a) => a.name?.trim().toLowerCase() === 'referrer' && a.content !== undefined);
   return metas.at(-1)?.content;
 }
 
 /** `<script>` tags with a `src` attribute. */
-export function externalScripts(html: string): TagAttributes[] {
-  return findTags(html, 'script').filter((a) => a.src !== undefined && a.src.trim() !== '');
+export function externalScripts(html: string | HtmlScan): TagAttributes[] {
+  return (typeof html === 'string' ? findTags(html, 'script') : html.scripts).filter((a) => a.src !== undefined && a.src.trim() !== '');
 }
 
 /** Every value of a header (one per header line), whatever the case of the recorded name. */

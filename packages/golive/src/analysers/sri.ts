@@ -1,14 +1,14 @@
 /**
  * Subresource Integrity: scripts from other origins should carry an `integrity` hash and load over https.
  */
-import { externalScripts } from './html.ts';
+import { externalScripts, type HtmlScan } from './html.ts';
 import { SCORE_TABLE } from './scoring.ts';
 import type { Finding } from './types.ts';
 
 type SriResult = keyof (typeof SCORE_TABLE)['subresource-integrity'];
 
 /** Judges the `<script src>` tags of an HTML page. */
-export function analyzeSri(html: string | undefined, isHtmlPage: boolean, pageUrl: string): { result: SriResult; findings: Finding[] } {
+export function analyzeSri(html: string | HtmlScan | undefined, isHtmlPage: boolean, pageUrl: string): { result: SriResult; findings: Finding[] } {
   const findings: Finding[] = [];
   if (!isHtmlPage || html === undefined) return { result: 'sri-not-implemented-response-not-html', findings };
   const scripts = externalScripts(html);
