@@ -81,6 +81,8 @@ describe('Subresource Integrity', () => {
     ['external over http without integrity', "<script src='http://cdn.example/x.js'></script>", true, 'sri-not-implemented-and-external-scripts-not-loaded-securely', ['SRI_INSECURE_SCRIPT']],
     ['protocol-relative inherits https', '<script src="/a.js"></script><script src="//cdn.example/x.js" integrity="sha384-abc"></script>', true, 'sri-implemented-and-external-scripts-loaded-securely', []],
     ['commented-out script does not count', '<!-- <script src="http://cdn.example/x.js"></script> -->', true, 'sri-not-implemented-but-no-scripts-loaded', []],
+    ['an unterminated comment hides the rest', '<script src="/a.js"></script><!-- <script src="http://cdn.example/x.js"></script>', true, 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', []],
+    ['attributes in any case and quotes', "<SCRIPT SRC=https://cdn.example/x.js INTEGRITY='sha384-abc'></SCRIPT>", true, 'sri-implemented-and-all-scripts-loaded-securely', []],
   ];
   for (const [name, html, isHtml, result, codes] of cases) {
     it(name, () => {
