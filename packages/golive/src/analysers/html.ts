@@ -59,7 +59,7 @@ export function scanHtml(html: string): HtmlScan {
 
 /** Every tag of a name, as attribute maps, in document order (comments ignored). */
 export function findTags(html: string, tagName: string): TagAttributes[] {
-  const text = html.includes('<!--') ? html.replace(/<!--[\s\S]*?-->/g, '') : html;
+  const text = html.includes('<!--') ? html.replace(/<!--[\s\S]*?(?:-->|$)/g, '') : html;
   const re = new RegExp(`<${tagName}(?=[\\s/>])([^>]*)>`, 'gi');
   const out: TagAttributes[] = [];
   for (const m of text.matchAll(re)) out.push(parseAttributes(m[1] ?? ''));
@@ -75,20 +75,20 @@ export function isHtml(headers: HeaderMap, body: string | undefined): boolean {
 
 /** Policies declared by `<meta http-equiv="Content-Security-Policy" content="...">`. */
 export function metaCspPolicies(html: string | HtmlScan): string[] {
-  return (typeof html === 'string' ? findTags(html, 'meta') : html.metas)
+  return (typeof html === 'string' ? scanHtml(html) : html).metas
     .filter((a) => a['http-equiv']?.trim().toLowerCase() === 'content-security-policy' && a.content !== undefined)
     .map((a) => a.content ?? '');
 }
 
 /** The policy of `<meta name="referrer" content="...">` (the last one wins, as in browsers). */
 export function metaReferrerPolicy(html: string | HtmlScan): string | undefined {
-  const metas = (typeof html === 'string' ? findTags(html, 'meta') : html.metas).filter((a) => a.name?.trim().toLowerCase() === 'referrer' && a.content !== undefined);
+  const metas = (typeof html === 'string' ? scanHtml(html) : html).metas.filter((a) => a.name?.trim().toLowerCase() === 'referrer' && a.content !== undefined);
   return metas.at(-1)?.content;
 }
 
 /** `<script>` tags with a `src` attribute. */
 export function externalScripts(html: string | HtmlScan): TagAttributes[] {
-  return (typeof html === 'string' ? findTags(html, 'script') : html.scripts).filter((a) => a.src !== undefined && a.src.trim() !== '');
+  return (typeof html === 'string' ? scanHtml(html) : html).scripts.filter((a) => a.src !== undefined && a.src.trim() !== '');
 }
 
 /** Every value of a header (one per header line), whatever the case of the recorded name. */
