@@ -34,9 +34,11 @@ function ensureInstalled() {
   const want = lockHash();
   const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
   if (existsSync(pinnedNode) && have === want) return;
-  console.error('golive: installing dependencies (npm ci) ...');
+  // `npm install` with the committed lock installs the locked versions. Not `npm ci`: npm 11 leaves other
+  // platforms' optional packages (biome's native binaries) out of the lock and then refuses it in `npm ci`.
+  console.error('golive: installing dependencies (npm install, from package-lock.json) ...');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const code = run(npm, existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  const code = run(npm, ['install', '--no-audit', '--no-fund']);
   if (code !== 0) process.exit(code);
   writeFileSync(stamp, `${want}\n`);
 }

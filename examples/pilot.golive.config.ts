@@ -1,0 +1,172 @@
+// The gate of pilot, golive's reference service: the main job of this repository (`npm start`).
+// golive starts pilot itself (managed target) on its embedded database, runs the stages below against it,
+// writes the reports to golive-report/ and exits with the verdict: 0 GO, 1 NO-GO, 2 config error, 3 INCONCLUSIVE.
+//
+// scripts/main-job.js sets the secrets this config reads (a fresh API key, signing secret, webhook secret and
+// admin token per run) in the environment of both golive and pilot; they are redacted from every output.
+// To gate a pilot you run yourself: set those variables, drop `start`, and pass --url.
+import { defineConfig } from 'golive';
+
+const env = process.env;
+const tenant = env.PILOT_BOOTSTRAP_TENANT ?? 'golive-demo';
+
+export default defineConfig({
+  preset: 'recommended',
+
+  target: {
+    // No baseUrl: pilot listens on port 0 and golive uses the URL it prints.
+    timeoutMs: 5000,
+    start: {
+      command: [process.execPath, 'packages/pilot/dist/server.js'],
+      env: {
+        PORT: '0',
+        APP_ENV: 'staging',
+        PILOT_DATA_DIR: env.PILOT_DATA_DIR ?? '.pilot-data',
+        LOG_LEVEL: 'warn',
+        // The dedup load below sends 2000 requests from one tenant: keep the budget above it.
+        RATE_LIMIT_MAX: '100000',
+      },
+      readyUrl: '/health/ready',
+      timeoutMs: 60_000,
+    },
+  },
+
+  checks: {
+    // recommended preset: health, canary, security-headers, provider-config (advisory).
+    'security-headers': {
+      kind: 'security-headers',
+      options: {
+        minGrade: 'A',
+        paths: [{ path: '/v1/events', label: 'api (401)' }],
+      },
+    },
+
+    // ── probes (the hardening guides): liveness, readiness, startup, detailed
+    'probe-live': { kind: 'http', dependsOn: ['health'], options: { path: '/health/live', expect: { status: 200 } } },
+    'probe-ready': { kind: 'http', dependsOn: ['health'], options: { path: '/health/ready', expect: { status: 200 } } },
+    'probe-startup': {
+      kind: 'http',
+      dependsOn: ['health'],
+      title: 'Migrations are current',
+      options: { path: '/health/startup', expect: { status: 200 } },
+    },
+    'probe-detailed': {
+      kind: 'http',
+      dependsOn: ['health'],
+      options: {
+        path: '/health/detailed',
+        expect: { status: 200, headers: { 'content-type': { matches: '^application/health\\+json' } }, json: { status: { equals: 'pass' } } },
+      },
+    },
+
+    // ── observability and flags
+    metrics: {
+      kind: 'http',
+      title: 'Prometheus metrics by route template',
+      options: {
+        path: '/metrics',
+        expect: { status: 200, bodyContains: ['http_request_duration_seconds', 'http_requests_total', 'pilot_events_ingested_total'] },
+      },
+    },
+    flags: {
+      kind: 'http',
+      title: 'Runtime flags with a 30 s cache',
+      options: {
+        path: '/config',
+        expect: {
+          status: 200,
+          headers: { 'cache-control': { matches: 'max-age=30' } },
+          json: { syncEnabled: { type: 'boolean' }, minIntervalSec: { type: 'number' }, retryCap: { type: 'number' } },
+        },
+      },
+    },
+
+    // ── stage 3 smoke (the seed's five checks; health comes from the preset)
+    'auth-csrf': { kind: 'http', options: { path: '/api/auth/csrf', expect: { status: 200 } } },
+    'security-csrf': { kind: 'http', options: { path: '/api/security/csrf', expect: { status: 200 } } },
+    'stripe-webhook-unsigned': {
+      kind: 'http',
+      title: 'Webhook refuses an unsigned event',
+      options: {
+        method: 'POST',
+        path: '/api/stripe/webhook',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        expect: { status: [400, 401, 403], notStatus: '5xx' },
+      },
+    },
+    'notify-outbox': { kind: 'http', options: { path: '/api/notify/outbox', expect: { status: 200 } } },
+
+    // ── ingest refuses what it must refuse
+    'ingest-unsigned': {
+      kind: 'http',
+      title: 'Ingest refuses an unsigned request',
+      options: {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { authorization: `Bearer ${env.PILOT_BOOTSTRAP_API_KEY ?? ''}`, 'content-type': 'application/json', 'idempotency-key': 'golive-unsigned' },
+        body: { type: 'probe' },
+        expect: { status: 401, notStatus: '5xx' },
+      },
+    },
+    'ingest-no-auth': {
+      kind: 'http',
+      title: 'Ingest refuses a request without an API key',
+      options: { method: 'POST', path: '/v1/events', body: { type: 'probe' }, expect: { status: 401, notStatus: '5xx' } },
+    },
+
+    // ── exposure: nothing sensitive is served
+    exposure: { kind: 'exposure' },
+
+    // ── the phase 5 go/no-go load: 2000 signed requests over 400 idempotency keys at concurrency 75;
+    // every key must create exactly one event (read back from GET /v1/events), p95 under 1 s.
+    'dedup-load': {
+      kind: 'load',
+      dependsOn: ['health'],
+      timeoutMs: 180_000,
+      options: {
+        request: {
+          method: 'POST',
+          path: '/v1/events',
+          headers: { authorization: 'Bearer {{env:PILOT_BOOTSTRAP_API_KEY}}', 'content-type': 'application/json' },
+          body: { type: 'golive.dedup', key: '{{key}}', tenant },
+        },
+        concurrency: 75,
+        keys: { total: 2000, unique: 400 },
+        sign: { scheme: 'pilot', secretEnv: 'PILOT_BOOTSTRAP_SIGNING_SECRET' },
+        warmup: { path: '/health/live' },
+        verify: {
+          type: 'json',
+          path: '/v1/events?limit=1',
+          jsonPath: 'count',
+          headers: { authorization: 'Bearer {{env:PILOT_BOOTSTRAP_API_KEY}}' },
+        },
+        thresholds: ['p95 < 1000', 'error_rate < 0.01', 'dedup == exact'],
+        minSamples: 1000,
+      },
+    },
+  },
+
+  stages: [
+    { name: 'smoke', checks: ['health', 'auth-csrf', 'security-csrf', 'stripe-webhook-unsigned', 'notify-outbox'], failPolicy: 'fail-fast' },
+    {
+      name: 'go-live',
+      checks: [
+        'canary',
+        'probe-live',
+        'probe-ready',
+        'probe-startup',
+        'probe-detailed',
+        'metrics',
+        'flags',
+        'security-headers',
+        'exposure',
+        'ingest-unsigned',
+        'ingest-no-auth',
+        'provider-config',
+      ],
+      failPolicy: 'continue',
+    },
+    { name: 'load', checks: ['dedup-load'], failPolicy: 'continue' },
+  ],
+});
