@@ -1,44 +1,110 @@
-// Benchmark: memory of a 1,000,000-request run (target: peak RSS under 100 MB).
+// Benchmark: memory of a 1,000,000-request run (target: peak RSS under 100 MB) and that memory does not grow
+// with the number of requests.
 // Run: ./node_modules/.bin/node bench/load-memory.ts      (LOAD_MEMORY_REQUESTS=200000 for a shorter run)
 //
-// `golive load` runs as a child process under /usr/bin/time, whose "%M" is the child's peak resident set
-// (the kernel's maxrss); the server (bench/load-compare.ts --serve fast) runs in another process pinned to
-// CPU 1. Latencies go into HDR histograms (fixed size) once the exact-sample limit (10 000) is passed, and a
-// plan without per-request variables is one prepared request reused, so memory should not grow with the
-// number of requests.
+// Each measurement is a fresh process pinned to CPU 0 against a server (bench/load-compare.ts --serve fast)
+// pinned to CPU 1; the peak resident set is the kernel's maxrss of that process:
+//   engine   the load engine alone (closed model, 50 connections), from dist/ when built, else from src/;
+//   engine+  the same with node --max-semi-space-size=1 (V8's young generation otherwise grows to tens of MB
+//            under a high allocation rate);
+//   cli      `golive load` through the built bin (or src/cli/main.ts), measured by /usr/bin/time -f %M.
+// Latencies go into fixed-size HDR histograms once the exact-sample limit (10 000) is passed, and a plan
+// without per-request variables is one prepared request reused, so the engine keeps O(1) memory per request.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const REQUESTS = Number(process.env.LOAD_MEMORY_REQUESTS ?? 1_000_000);
 const LIMIT_MB = 100;
+const DIST = existsSync(`${ROOT}packages/golive/dist/load/engine.js`);
 const pin = (cpu: number) => (existsSync('/usr/bin/taskset') && availableParallelism() > 1 ? ['taskset', '-c', String(cpu)] : []);
 
-const serverCmd = [...pin(1), process.execPath, `${ROOT}bench/load-compare.ts`, '--serve', 'fast'];
-const server = spawn(serverCmd[0] as string, serverCmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<string>((resolve) => server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
-const url = `http://127.0.0.1:${port}/`;
-
-function run(extra: string[]): { maxRssMb: number; result: { requests: { responses: number; failed: number }; throughput: { requestsPerSec: number }; latency: { p50Ms: number; p99Ms: number; source: string }; durationMs: number } } {
-  const timeBin = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '@@MAXRSS %M'] : [];
-  if (timeBin.length === 0) console.log('  /usr/bin/time not found (apt-get install time): peak RSS is not measured');
-  const cmd = [...pin(0), ...timeBin, process.execPath, `${ROOT}packages/golive/src/cli/main.ts`, 'load', url, '--json', '-q', ...extra];
-  const r = spawnSync(cmd[0] as string, cmd.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const kb = Number(/@@MAXRSS (\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
-  return { maxRssMb: kb / 1024, result: JSON.parse(r.stdout) };
+interface Measured {
+  maxRssMb: number;
+  responses: number;
+  failed: number;
+  rps: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  source: string;
 }
 
-try {
-  console.log(`load-memory: golive load with ${REQUESTS.toLocaleString('en')} requests at 50 connections (closed model)`);
-  const small = run(['-n', '1000', '-c', '50']);
-  console.log(`  baseline, 1 000 requests:      peak RSS ${small.maxRssMb.toFixed(1)} MB`);
-  const big = run(['-n', String(REQUESTS), '-c', '50']);
-  const r = big.result;
+// The measured engine process runs plain JavaScript written to a temporary file, so the type stripper that
+// runs this .ts file (~30 MB) is not counted against the engine.
+const ENGINE_CHILD = `
+const [url, total, dist, root] = [process.argv[2], Number(process.argv[3]), process.argv[4] === '1', process.argv[5]];
+const base = dist ? root + 'packages/golive/dist/load/' : root + 'packages/golive/src/load/';
+const ext = dist ? 'js' : 'ts';
+const { runEngine } = await import(base + 'engine.' + ext);
+const { buildPlan } = await import(base + 'scenario.' + ext);
+const plan = await buildPlan({ request: { path: '/' }, seed: 1, runId: 'mem', nowSec: Math.floor(Date.now() / 1000) }, total);
+const r = await runEngine({ baseUrl: url, plan, model: { type: 'closed', concurrency: 50, total }, warmup: null });
+process.stdout.write(JSON.stringify({
+  maxRssMb: process.resourceUsage().maxRSS / 1024, responses: r.requests.responses, failed: r.requests.failed,
+  rps: r.throughput.requestsPerSec, p50Ms: r.latency.p50Ms, p99Ms: r.latency.p99Ms, source: r.latency.source,
+}) + '\\n');
+`;
+
+await main();
+
+function engine(url: string, total: number, nodeFlags: string[]): Measured {
+  const script = join(mkdtempSync(join(tmpdir(), 'golive-load-memory-')), 'engine.mjs');
+  writeFileSync(script, ENGINE_CHILD);
+  const cmd = [...pin(0), process.execPath, ...nodeFlags, script, url, String(total), DIST ? '1' : '0', ROOT];
+  const r = spawnSync(cmd[0] as string, cmd.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`engine run failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Measured;
+}
+
+function cli(url: string, total: number): Measured | null {
+  if (!existsSync('/usr/bin/time')) {
+    console.log('  /usr/bin/time not found (apt-get install time): the CLI row is skipped');
+    return null;
+  }
+  const bin = existsSync(`${ROOT}packages/golive/dist/cli/main.js`) ? `${ROOT}packages/golive/bin/golive.js` : `${ROOT}packages/golive/src/cli/main.ts`;
+  const cmd = [...pin(0), '/usr/bin/time', '-f', '@@MAXRSS %M', process.execPath, bin, 'load', url, '--json', '-q', '--warmup', '0', '-n', String(total), '-c', '50'];
+  const r = spawnSync(cmd[0] as string, cmd.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const kb = Number(/@@MAXRSS (\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+  const j = JSON.parse(r.stdout) as {
+    requests: { responses: number; failed: number };
+    throughput: { requestsPerSec: number };
+    latency: { p50Ms: number | null; p99Ms: number | null; source: string };
+  };
+  return { maxRssMb: kb / 1024, responses: j.requests.responses, failed: j.requests.failed, rps: j.throughput.requestsPerSec, p50Ms: j.latency.p50Ms, p99Ms: j.latency.p99Ms, source: j.latency.source };
+}
+
+function row(name: string, n: number, m: Measured | null): void {
+  if (!m) return;
   console.log(
-    `  ${REQUESTS.toLocaleString('en')} requests: peak RSS ${big.maxRssMb.toFixed(1)} MB · ${r.requests.responses} responses, ${r.requests.failed} failed in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.throughput.requestsPerSec)} req/s) · p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms (${r.latency.source})`,
+    `  ${name.padEnd(9)}${n.toLocaleString('en').padStart(10)}${m.maxRssMb.toFixed(1).padStart(10)}${String(m.responses).padStart(10)}${String(m.failed).padStart(7)}${Math.round(m.rps).toString().padStart(8)}${String(m.p50Ms).padStart(9)}${String(m.p99Ms).padStart(9)}  ${m.source}`,
   );
-  console.log(`  ${big.maxRssMb < LIMIT_MB ? 'MET   ' : 'MISSED'} peak RSS ${big.maxRssMb.toFixed(1)} MB < ${LIMIT_MB} MB (growth over the 1 000-request run: ${(big.maxRssMb - small.maxRssMb).toFixed(1)} MB)`);
-} finally {
-  server.kill('SIGTERM');
+}
+
+async function main(): Promise<void> {
+  const serverCmd = [...pin(1), process.execPath, `${ROOT}bench/load-compare.ts`, '--serve', 'fast'];
+  const server = spawn(serverCmd[0] as string, serverCmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    console.log(`load-memory: closed model, 50 connections; engine from ${DIST ? 'dist/' : 'src/ (type stripping adds ~30 MB; build for the real figure)'}`);
+    console.log(`  ${'run'.padEnd(9)}${'requests'.padStart(10)}${'peak MB'.padStart(10)}${'answers'.padStart(10)}${'failed'.padStart(7)}${'req/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}  percentiles`);
+    const small = Math.min(10_000, REQUESTS);
+    const e1 = engine(url, small, []);
+    row('engine', small, e1);
+    const e2 = engine(url, REQUESTS, []);
+    row('engine', REQUESTS, e2);
+    const e3 = engine(url, REQUESTS, ['--max-semi-space-size=1']);
+    row('engine+', REQUESTS, e3);
+    const c = cli(url, REQUESTS);
+    row('cli', REQUESTS, c);
+    console.log(`  growth from ${small.toLocaleString('en')} to ${REQUESTS.toLocaleString('en')} requests: ${(e2.maxRssMb - e1.maxRssMb).toFixed(1)} MB (engine, default flags)`);
+    const best = Math.min(e2.maxRssMb, e3.maxRssMb);
+    console.log(`  ${e2.maxRssMb < LIMIT_MB ? 'MET   ' : 'MISSED'} engine peak RSS ${e2.maxRssMb.toFixed(1)} MB < ${LIMIT_MB} MB with default flags`);
+    console.log(`  ${best < LIMIT_MB ? 'MET   ' : 'MISSED'} engine peak RSS ${e3.maxRssMb.toFixed(1)} MB < ${LIMIT_MB} MB with --max-semi-space-size=1`);
+    if (c) console.log(`  ${c.maxRssMb < LIMIT_MB ? 'MET   ' : 'MISSED'} golive load (CLI) peak RSS ${c.maxRssMb.toFixed(1)} MB < ${LIMIT_MB} MB`);
+  } finally {
+    server.kill('SIGTERM');
+  }
 }
