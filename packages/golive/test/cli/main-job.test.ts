@@ -1,0 +1,79 @@
+/**
+ * The repository's main job (`npm start` → scripts/main-job.js): golive starts the bundled pilot on its embedded
+ * database as a managed target, runs examples/pilot.golive.config.ts against it and exits with the verdict.
+ * Pilot is the proof that every check can pass, so the verdict must be GO with every check evaluated.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { assertBuilt, assertNoStack } from './helpers.ts';
+
+const root = new URL('../../../../', import.meta.url).pathname;
+/** Planted secrets: pilot and golive both get them; none may appear in any output. */
+const SECRETS = {
+  PILOT_BOOTSTRAP_API_KEY: 'pk_demo_planted-api-key-0123456789',
+  PILOT_BOOTSTRAP_SIGNING_SECRET: 'planted-signing-secret-0123456789',
+  STRIPE_WEBHOOK_SECRET: 'whsec_planted0123456789abcdef',
+  ADMIN_TOKEN: 'planted-admin-token-0123456789abcdef',
+};
+
+describe('main job: the gate against the bundled pilot', () => {
+  let out: string;
+  let code: number | null;
+  let stdout = '';
+  let stderr = '';
+  before(async () => {
+    assertBuilt();
+    out = await mkdtemp(join(tmpdir(), 'golive-main-job-'));
+    const child = spawn(process.execPath, [join(root, 'scripts', 'main-job.js'), '--out', out], {
+      cwd: root,
+      env: { ...process.env, ...SECRETS, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
+    clearTimeout(killer);
+  });
+  after(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('exits 0 with GO, every check evaluated and passed', async () => {
+    assert.equal(code, 0, `exit ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+    assertNoStack(stderr);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {
+      verdict: string;
+      totals: { fail: number; error: number; skip: number; pass: number };
+      stages: Array<{ name: string; checks: Array<{ id: string; kind: string; status: string; metrics: Record<string, unknown> }> }>;
+    };
+    assert.equal(report.verdict, 'GO');
+    assert.equal(report.totals.fail + report.totals.error + report.totals.skip, 0);
+    const checks = report.stages.flatMap((s) => s.checks);
+    const kinds = new Set(checks.map((c) => c.kind));
+    for (const k of ['health', 'canary', 'http', 'security-headers', 'exposure', 'provider-config', 'load']) assert.ok(kinds.has(k), `kind ${k} ran`);
+    assert.deepEqual(
+      report.stages.map((s) => s.name),
+      ['target', 'smoke', 'go-live', 'load'].filter((n) => report.stages.some((s) => s.name === n)),
+    );
+    const load = checks.find((c) => c.id === 'dedup-load');
+    assert.equal(load?.status, 'pass');
+  });
+
+  it('leaves none of the run secrets in its output or artifacts', async () => {
+    const files = (await readdir(out, { recursive: true })).map((f) => join(out, f));
+    const texts = [stdout, stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8').catch(() => ''))))];
+    assert.ok(texts.length > 4, 'artifacts were written');
+    for (const [name, value] of Object.entries(SECRETS)) {
+      for (const [i, t] of texts.entries()) assert.ok(!t.includes(value), `${name} found in ${i < 2 ? ['stdout', 'stderr'][i] : files[i - 2]}`);
+    }
+  });
+});
