@@ -66,7 +66,8 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
     minMaxAgeSeconds: input.hstsMinMaxAgeSeconds ?? ONE_YEAR_SECONDS,
   });
   findings.push(...hsts.findings);
-  const hstsValid = hsts.policy !== undefined && hsts.policy.maxAge > 0;
+  // The Observatory counts cookies as protected by HSTS only when its HSTS test passes (six months or preloaded).
+  const hstsValid = hsts.result === 'hsts-implemented-max-age-at-least-six-months' || hsts.result === 'hsts-preloaded';
 
   const cookies = analyzeCookies(headerLines(input.headers, 'set-cookie'), { hsts: hstsValid, secureApplies: httpsApplicable });
   findings.push(...cookies.findings);

@@ -2,7 +2,7 @@
  * Set-Cookie analysis: the Observatory's cookies test (Secure, HttpOnly on session cookies, SameSite,
  * anti-CSRF tokens) and golive's rules on cookie name prefixes (`__Host-`, `__Secure-`).
  */
-import { SCORE_TABLE } from './scoring.ts';
+import type { SCORE_TABLE } from './scoring.ts';
 import type { Finding } from './types.ts';
 
 /** One parsed Set-Cookie line. */
@@ -64,24 +64,46 @@ export function isSensitiveCookie(name: string): boolean {
 type CookieResult = keyof (typeof SCORE_TABLE)['cookies'];
 
 /**
+ * The Observatory's order of cookie results from least to most severe: a cookie's result replaces the
+ * current one only when it comes later. Ties of modifier (-20) keep the Observatory's choice of name.
+ */
+const COOKIE_SEVERITY: readonly CookieResult[] = [
+  'cookies-without-secure-flag-but-protected-by-hsts',
+  'cookies-without-secure-flag',
+  'cookies-session-without-secure-flag-but-protected-by-hsts',
+  'cookies-samesite-flag-invalid',
+  'cookies-anticsrf-without-samesite-flag',
+  'cookies-session-without-httponly-flag',
+  'cookies-session-without-secure-flag',
+];
+
+/** Cookies the Observatory leaves out (a load balancer's affinity cookie, not a session). */
+const IGNORED_COOKIES = new Set(['heroku-session-affinity']);
+
+/**
  * Analyses every Set-Cookie line of a response.
  * @param ctx.https whether the response came over https; `secureApplies` false skips the Secure rules
- *   (plain http on loopback); `hsts` whether the response carries a valid HSTS header.
+ *   (plain http on loopback); `hsts` whether the response's HSTS test passes (max-age of six months or
+ *   more, or preloaded), the Observatory's condition for "protected by HSTS".
  */
 export function analyzeCookies(lines: readonly string[], ctx: { hsts: boolean; secureApplies: boolean }): { result: CookieResult; findings: Finding[]; cookies: ParsedCookie[] } {
   const cookies = lines.flatMap(splitSetCookie).map(parseSetCookie);
   const findings: Finding[] = [];
   if (cookies.length === 0) return { result: 'cookies-not-found', findings, cookies };
-  const table = SCORE_TABLE.cookies;
   let worst: CookieResult | undefined;
+  let scored = false;
   const worse = (r: CookieResult) => {
-    if (worst === undefined || table[r] < table[worst]) worst = r;
+    if (!scored) return;
+    if (worst === undefined || COOKIE_SEVERITY.indexOf(r) > COOKIE_SEVERITY.indexOf(worst)) worst = r;
   };
   const f = (code: string, severity: 'error' | 'warn', message: string) => findings.push({ code, severity, test: 'cookies', header: 'set-cookie', message });
   for (const c of cookies) {
+    scored = !IGNORED_COOKIES.has(c.name.toLowerCase());
     const session = isSessionCookie(c.name);
-    const sensitive = isSensitiveCookie(c.name);
-    const anticsrf = /csrf|xsrf/i.test(c.name);
+    const sensitive = scored && isSensitiveCookie(c.name);
+    // The Observatory's anti-CSRF test looks for "csrf" only; golive's finding also covers XSRF-TOKEN.
+    const anticsrf = /csrf/i.test(c.name);
+    const anticsrfLike = anticsrf || /xsrf/i.test(c.name);
     if (c.sameSite === 'invalid') {
       worse('cookies-samesite-flag-invalid');
       f('COOKIE_SAMESITE_INVALID', 'error', `cookie ${c.name}: SameSite=${c.sameSiteRaw ?? ''} is not Strict, Lax or None`);
@@ -90,14 +112,14 @@ export function analyzeCookies(lines: readonly string[], ctx: { hsts: boolean; s
       f('COOKIE_SAMESITE_NONE_WITHOUT_SECURE', 'error', `cookie ${c.name}: SameSite=None without Secure is rejected by browsers`);
     }
     if (ctx.secureApplies && !c.secure) {
+      worse(ctx.hsts ? 'cookies-without-secure-flag-but-protected-by-hsts' : 'cookies-without-secure-flag');
       if (session) worse(ctx.hsts ? 'cookies-session-without-secure-flag-but-protected-by-hsts' : 'cookies-session-without-secure-flag');
-      else worse(ctx.hsts ? 'cookies-without-secure-flag-but-protected-by-hsts' : 'cookies-without-secure-flag');
       f('COOKIE_NO_SECURE', sensitive || !ctx.hsts ? 'error' : 'warn', `cookie ${c.name} lacks Secure${ctx.hsts ? ' (HSTS mitigates)' : ''}`);
     }
     if (session && !c.httpOnly) worse('cookies-session-without-httponly-flag');
     if (sensitive && !c.httpOnly) f('COOKIE_SESSION_NO_HTTPONLY', 'error', `session cookie ${c.name} lacks HttpOnly: scripts can read it`);
-    if (anticsrf && c.sameSite === undefined) {
-      worse('cookies-anticsrf-without-samesite-flag');
+    if (anticsrf && c.sameSite === undefined) worse('cookies-anticsrf-without-samesite-flag');
+    if (anticsrfLike && c.sameSite === undefined) {
       f('COOKIE_ANTICSRF_NO_SAMESITE', 'error', `anti-CSRF cookie ${c.name} lacks SameSite`);
     } else if (c.sameSite === undefined) {
       f('COOKIE_NO_SAMESITE', 'warn', `cookie ${c.name} lacks SameSite (browsers default to Lax, older ones to None)`);
@@ -107,8 +129,10 @@ export function analyzeCookies(lines: readonly string[], ctx: { hsts: boolean; s
     }
     if (/^__secure-/i.test(c.name) && !c.secure) f('COOKIE_SECURE_PREFIX_INVALID', 'error', `cookie ${c.name}: the __Secure- prefix requires Secure (browsers reject it)`);
   }
+  const judged = cookies.filter((c) => !IGNORED_COOKIES.has(c.name.toLowerCase()));
+  if (judged.length === 0) return { result: 'cookies-not-found', findings, cookies };
   if (worst === undefined) {
-    worst = cookies.every((c) => c.sameSite === 'strict' || c.sameSite === 'lax' || c.sameSite === 'none') ? 'cookies-secure-with-httponly-sessions-and-samesite' : 'cookies-secure-with-httponly-sessions';
+    worst = judged.every((c) => c.sameSite === 'strict' || c.sameSite === 'lax' || c.sameSite === 'none') ? 'cookies-secure-with-httponly-sessions-and-samesite' : 'cookies-secure-with-httponly-sessions';
   }
   return { result: worst, findings, cookies };
 }

@@ -28,10 +28,11 @@ export function analyzeCors(own: HeaderMap, probe: CorsProbeRecord | undefined):
   if (probe !== undefined && acao.toLowerCase() === probe.origin.toLowerCase()) {
     if (credentials) {
       f('CORS_REFLECTED_ORIGIN_WITH_CREDENTIALS', 'error', `the probe Origin ${probe.origin} is reflected in Access-Control-Allow-Origin with Access-Control-Allow-Credentials: true: any site can read users' data`);
-    } else {
-      f('CORS_REFLECTED_ORIGIN', 'warn', `the probe Origin ${probe.origin} is reflected in Access-Control-Allow-Origin: any site can read this response`);
+      return { result: 'cross-origin-resource-sharing-implemented-with-universal-access', findings };
     }
-    return { result: 'cross-origin-resource-sharing-implemented-with-universal-access', findings };
+    // Without credentials the Observatory scores a reflected origin as restricted access (0); golive still warns.
+    f('CORS_REFLECTED_ORIGIN', 'warn', `the probe Origin ${probe.origin} is reflected in Access-Control-Allow-Origin: any site can read this response`);
+    return { result: 'cross-origin-resource-sharing-implemented-with-restricted-access', findings };
   }
   if (acao.toLowerCase() === 'null') {
     f('CORS_NULL_ORIGIN', credentials ? 'error' : 'warn', `Access-Control-Allow-Origin: null${credentials ? ' with credentials' : ''} (sandboxed frames and file: pages send Origin: null)`);

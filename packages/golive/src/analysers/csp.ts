@@ -244,7 +244,8 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
   for (const p of [...policies, ...reportOnly]) {
     const where = p.origin === 'meta' ? '<meta> policy' : p.origin === 'report-only' ? 'Content-Security-Policy-Report-Only' : 'Content-Security-Policy';
     for (const d of new Set(p.duplicates)) {
-      findings.push(finding('CSP_DUPLICATE_DIRECTIVE', 'warn', `${where} repeats ${d}; browsers use the first occurrence and ignore the rest`));
+      const scored = p.origin === 'report-only' ? '' : d === 'report-uri' || d === 'report-to' ? ' (a passing Observatory-compatible result becomes csp-implemented-but-duplicate-directives)' : ' (the Observatory-compatible result is csp-header-invalid)';
+      findings.push(finding('CSP_DUPLICATE_DIRECTIVE', 'warn', `${where} repeats ${d}; browsers use the first occurrence and ignore the rest${scored}`));
     }
     for (const d of p.unknown) findings.push(finding('CSP_UNKNOWN_DIRECTIVE', 'warn', `${where} has an unknown directive "${d}" (ignored by browsers)`));
     if (p.origin === 'meta' && /(^|;)\s*frame-ancestors\b/i.test(p.text)) {
@@ -291,6 +292,19 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
     const d = p.directives.get('default-src');
     return d !== undefined && d.length === 1 && d[0] === "'none'";
   });
+  // The Observatory's top CSP result also asks that forms post nowhere or only to the page's own origin.
+  const formActionLocked = policies.some((p) => {
+    const fa = p.directives.get('form-action');
+    return fa !== undefined && fa.length === 1 && (fa[0] === "'none'" || fa[0] === "'self'");
+  });
+  // 'strict-dynamic' without a nonce or hash: the Observatory calls such a policy invalid.
+  const strictDynamicWithoutNonce = policies.some((p) => {
+    const s = effectiveSources(p, 'script-src');
+    return (s?.includes("'strict-dynamic'") ?? false) && !s?.some(isNonceOrHash);
+  });
+  // A repeated directive (other than report-uri / report-to) makes the Observatory reject the policy.
+  const repeated = [...new Set(policies.flatMap((p) => p.duplicates))];
+  const repeatedFatal = repeated.filter((d) => d !== 'report-uri' && d !== 'report-to');
   const antiClickjacking = headerPolicies.some((p) => {
     const fa = p.directives.get('frame-ancestors');
     return fa !== undefined && !DANGEROUSLY_BROAD.some((b) => listAllows(fa, b, false));
@@ -355,10 +369,20 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
   else if (unsafeEval || allAllowExplicit(policies, 'style-src', "'unsafe-eval'")) result = 'csp-implemented-with-unsafe-eval';
   else if (insecurePassive.length > 0) result = 'csp-implemented-with-insecure-scheme-in-passive-content-only';
   else if (styleInline || broadStyle.length > 0) result = 'csp-implemented-with-unsafe-inline-in-style-src-only';
-  else if (defaultNone) result = 'csp-implemented-with-no-unsafe-default-src-none';
+  else if (defaultNone && formActionLocked) result = 'csp-implemented-with-no-unsafe-default-src-none';
   else result = 'csp-implemented-with-no-unsafe';
+  if (repeatedFatal.length > 0 || strictDynamicWithoutNonce) result = 'csp-header-invalid';
+  else if (repeated.length > 0 && PASSING_RESULTS.includes(result)) result = 'csp-implemented-but-duplicate-directives';
   return { result, summary, findings, policies };
 }
+
+/** Results the Observatory counts as a pass; only these give way to csp-implemented-but-duplicate-directives. */
+const PASSING_RESULTS: ReadonlyArray<CspAnalysis['result']> = [
+  'csp-implemented-with-no-unsafe',
+  'csp-implemented-with-no-unsafe-default-src-none',
+  'csp-implemented-with-unsafe-inline-in-style-src-only',
+  'csp-implemented-with-insecure-scheme-in-passive-content-only',
+];
 
 function allAllowExplicit(policies: readonly CspPolicy[], directive: string, keyword: string): boolean {
   return policies.every((p) => effectiveSources(p, directive)?.includes(keyword) ?? false);

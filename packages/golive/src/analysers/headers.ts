@@ -120,34 +120,38 @@ export function analyzeXfo(headers: HeaderMap, frameAncestorsProtects: boolean, 
 }
 
 const REFERRER_PRIVATE = new Set(['no-referrer', 'same-origin', 'strict-origin', 'strict-origin-when-cross-origin']);
-const REFERRER_UNSAFE = new Set(['origin', 'origin-when-cross-origin', 'unsafe-url']);
+/** Policies that send the origin or the full URL to other sites (the Observatory counts `no-referrer-when-downgrade` among them). */
+const REFERRER_UNSAFE = new Set(['origin', 'origin-when-cross-origin', 'unsafe-url', 'no-referrer-when-downgrade']);
 
-/** Referrer-Policy (header, else `<meta name="referrer">`); the last recognised token of a list wins. */
+/**
+ * Referrer-Policy: every header line, then `<meta name="referrer">` (it comes later, so it takes precedence);
+ * browsers use the last recognised token of the list, and so does the Observatory.
+ */
 export function analyzeReferrerPolicy(headers: HeaderMap, metaValue: string | undefined): { result: string; findings: Finding[] } {
   const lines = headerLines(headers, 'referrer-policy');
-  const value = lines.length > 0 ? lines.join(',') : metaValue;
+  const parts = metaValue === undefined ? lines : [...lines, metaValue];
   const f = (code: string, message: string): Finding => ({ code, severity: 'warn', test: 'referrer-policy', header: 'referrer-policy', message });
-  if (value === undefined) return { result: 'referrer-policy-not-implemented', findings: [] };
+  if (parts.length === 0) return { result: 'referrer-policy-not-implemented', findings: [] };
+  const value = parts.join(',');
   const tokens = value
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter(Boolean);
-  const known = tokens.filter((t) => REFERRER_PRIVATE.has(t) || REFERRER_UNSAFE.has(t) || t === 'no-referrer-when-downgrade');
-  const effective = known.at(-1);
+  const effective = tokens.filter((t) => REFERRER_PRIVATE.has(t) || REFERRER_UNSAFE.has(t)).at(-1);
   if (effective === undefined) return { result: 'referrer-policy-header-invalid', findings: [f('REFERRER_POLICY_INVALID', `Referrer-Policy "${value}" has no recognised policy`)] };
   if (REFERRER_PRIVATE.has(effective)) return { result: 'referrer-policy-private', findings: [] };
-  if (effective === 'no-referrer-when-downgrade') return { result: 'referrer-policy-no-referrer-when-downgrade', findings: [] };
-  return { result: 'referrer-policy-unsafe', findings: [f('REFERRER_POLICY_UNSAFE', `Referrer-Policy "${effective}" sends the origin or the full URL to other sites`)] };
+  const what = effective === 'no-referrer-when-downgrade' ? 'the full URL to every https site' : 'the origin or the full URL to other sites';
+  return { result: 'referrer-policy-unsafe', findings: [f('REFERRER_POLICY_UNSAFE', `Referrer-Policy "${effective}" sends ${what}`)] };
 }
 
-/** Cross-Origin-Resource-Policy. */
+/** Cross-Origin-Resource-Policy (the Observatory's result names: `corp-…`; the first header counts). */
 export function analyzeCorp(headers: HeaderMap): { result: string; findings: Finding[] } {
   const v = headerLines(headers, 'cross-origin-resource-policy')[0];
-  if (v === undefined) return { result: 'cross-origin-resource-policy-not-implemented', findings: [] };
+  if (v === undefined) return { result: 'corp-not-implemented', findings: [] };
   const n = v.trim().toLowerCase();
-  if (n === 'same-origin' || n === 'same-site' || n === 'cross-origin') return { result: `cross-origin-resource-policy-implemented-with-${n}`, findings: [] };
+  if (n === 'same-origin' || n === 'same-site' || n === 'cross-origin') return { result: `corp-implemented-with-${n}`, findings: [] };
   return {
-    result: 'cross-origin-resource-policy-header-invalid',
+    result: 'corp-header-invalid',
     findings: [{ code: 'CORP_INVALID', severity: 'warn', test: 'cross-origin-resource-policy', header: 'cross-origin-resource-policy', message: `Cross-Origin-Resource-Policy "${v}" is invalid` }],
   };
 }

@@ -35,17 +35,18 @@ export const SCORE_TABLE = {
     'csp-header-invalid': -25,
     'csp-not-implemented': -25,
     'csp-not-implemented-but-reporting-enabled': -25,
+    'csp-implemented-but-duplicate-directives': 0,
   },
   cookies: {
     'cookies-secure-with-httponly-sessions-and-samesite': 5,
     'cookies-secure-with-httponly-sessions': 0,
     'cookies-not-found': 0,
     'cookies-without-secure-flag-but-protected-by-hsts': -5,
-    'cookies-session-without-httponly-flag': -10,
     'cookies-session-without-secure-flag-but-protected-by-hsts': -10,
     'cookies-samesite-flag-invalid': -20,
     'cookies-anticsrf-without-samesite-flag': -20,
     'cookies-without-secure-flag': -20,
+    'cookies-session-without-httponly-flag': -30,
     'cookies-session-without-secure-flag': -40,
   },
   'cross-origin-resource-sharing': {
@@ -66,7 +67,6 @@ export const SCORE_TABLE = {
   },
   'referrer-policy': {
     'referrer-policy-private': 5,
-    'referrer-policy-no-referrer-when-downgrade': 0,
     'referrer-policy-not-implemented': 0,
     'referrer-policy-unsafe': -5,
     'referrer-policy-header-invalid': -5,
@@ -103,11 +103,11 @@ export const SCORE_TABLE = {
     'x-frame-options-header-invalid': -20,
   },
   'cross-origin-resource-policy': {
-    'cross-origin-resource-policy-not-implemented': 0,
-    'cross-origin-resource-policy-implemented-with-same-origin': 0,
-    'cross-origin-resource-policy-implemented-with-same-site': 0,
-    'cross-origin-resource-policy-implemented-with-cross-origin': 0,
-    'cross-origin-resource-policy-header-invalid': -5,
+    'corp-implemented-with-same-origin': 10,
+    'corp-implemented-with-same-site': 10,
+    'corp-implemented-with-cross-origin': 0,
+    'corp-not-implemented': 0,
+    'corp-header-invalid': -5,
   },
 } as const satisfies Record<ObservatoryTest, Record<string, number>>;
 

@@ -41,6 +41,28 @@ const cases: Case[] = [
   { name: '__Host- prefix done right', cookies: ['__Host-id=1; Secure; Path=/; HttpOnly; SameSite=Lax'], result: 'cookies-secure-with-httponly-sessions-and-samesite', codes: [] },
   { name: '__Secure- prefix without Secure', cookies: ['__Secure-id=1; HttpOnly; SameSite=Lax'], secureApplies: false, result: 'cookies-secure-with-httponly-sessions-and-samesite', codes: ['COOKIE_SECURE_PREFIX_INVALID'] },
   { name: 'plain http on loopback: Secure rules do not apply', cookies: ['sessionid=x; HttpOnly; SameSite=Lax'], secureApplies: false, result: 'cookies-secure-with-httponly-sessions-and-samesite', codes: [] },
+  { name: 'XSRF-TOKEN without SameSite: a golive finding, not the Observatory result', cookies: ['XSRF-TOKEN=x; Secure'], result: 'cookies-secure-with-httponly-sessions', codes: ['COOKIE_ANTICSRF_NO_SAMESITE'] },
+  { name: "heroku's affinity cookie is left out of the score", cookies: ['heroku-session-affinity=x; Path=/'], result: 'cookies-not-found', codes: ['COOKIE_NO_SECURE', 'COOKIE_NO_SAMESITE'] },
+  {
+    name: "heroku's affinity cookie next to a good one",
+    cookies: ['heroku-session-affinity=x; Path=/', 'sessionid=x; Secure; HttpOnly; SameSite=Lax'],
+    result: 'cookies-secure-with-httponly-sessions-and-samesite',
+    codes: ['COOKIE_NO_SECURE', 'COOKIE_NO_SAMESITE'],
+  },
+  {
+    name: 'session cookie without HttpOnly outweighs an invalid SameSite and a missing Secure under HSTS',
+    cookies: ['a=1; SameSite=Maybe', 'sessionid=x; Secure; SameSite=Lax', 'theme=dark; SameSite=Lax'],
+    hsts: true,
+    result: 'cookies-session-without-httponly-flag',
+    codes: ['COOKIE_SAMESITE_INVALID', 'COOKIE_SESSION_NO_HTTPONLY', 'COOKIE_NO_SECURE', 'COOKIE_NO_SECURE'],
+  },
+  {
+    // Equal modifiers (-20): the Observatory keeps the later of its order, anti-CSRF after invalid SameSite after no Secure.
+    name: 'ties of modifier resolve in the Observatory order',
+    cookies: ['csrftoken=x; Secure', 'a=1; Secure; SameSite=Maybe', 'theme=dark; SameSite=Lax'],
+    result: 'cookies-anticsrf-without-samesite-flag',
+    codes: ['COOKIE_ANTICSRF_NO_SAMESITE', 'COOKIE_SAMESITE_INVALID', 'COOKIE_NO_SECURE'],
+  },
   {
     name: 'the worst cookie decides',
     cookies: ['theme=dark; Secure; SameSite=Lax', 'sessionid=x; SameSite=Lax'],

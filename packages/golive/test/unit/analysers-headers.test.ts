@@ -97,7 +97,7 @@ describe('Referrer-Policy', () => {
     ['same-origin', undefined, 'referrer-policy-private', []],
     ['strict-origin', undefined, 'referrer-policy-private', []],
     ['strict-origin-when-cross-origin', undefined, 'referrer-policy-private', []],
-    ['no-referrer-when-downgrade', undefined, 'referrer-policy-no-referrer-when-downgrade', []],
+    ['no-referrer-when-downgrade', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
     ['origin', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
     ['origin-when-cross-origin', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
     ['unsafe-url', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
@@ -106,6 +106,14 @@ describe('Referrer-Policy', () => {
     ['bogus', undefined, 'referrer-policy-header-invalid', ['REFERRER_POLICY_INVALID']],
     [undefined, undefined, 'referrer-policy-not-implemented', []],
     [undefined, 'no-referrer', 'referrer-policy-private', []],
+    ['NO-REFERRER, Unsafe-URL', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
+    ['no-referrer, no-referrer-when-downgrade', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
+    ['no-referrer-when-downgrade, strict-origin-when-cross-origin', undefined, 'referrer-policy-private', []],
+    ['unsafe-url, bogus', undefined, 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
+    // The meta tag comes after the header, so its policy is the last one.
+    ['no-referrer', 'unsafe-url', 'referrer-policy-unsafe', ['REFERRER_POLICY_UNSAFE']],
+    ['unsafe-url', 'same-origin', 'referrer-policy-private', []],
+    ['no-referrer', 'bogus', 'referrer-policy-private', []],
   ];
   for (const [header, meta, result, codes] of cases) {
     it(`${header ?? '(absent)'} / meta ${meta ?? '(absent)'} → ${result}`, () => {
@@ -118,11 +126,12 @@ describe('Referrer-Policy', () => {
 
 describe('Cross-Origin-Resource-Policy', () => {
   const cases: Array<[string | undefined, string]> = [
-    ['same-origin', 'cross-origin-resource-policy-implemented-with-same-origin'],
-    ['same-site', 'cross-origin-resource-policy-implemented-with-same-site'],
-    ['cross-origin', 'cross-origin-resource-policy-implemented-with-cross-origin'],
-    ['everyone', 'cross-origin-resource-policy-header-invalid'],
-    [undefined, 'cross-origin-resource-policy-not-implemented'],
+    ['same-origin', 'corp-implemented-with-same-origin'],
+    [' Same-Site ', 'corp-implemented-with-same-site'],
+    ['cross-origin', 'corp-implemented-with-cross-origin'],
+    ['everyone', 'corp-header-invalid'],
+    ['same-origin, same-site', 'corp-header-invalid'],
+    [undefined, 'corp-not-implemented'],
   ];
   for (const [v, result] of cases) {
     it(`${v} → ${result}`, () => assert.equal(analyzeCorp(v === undefined ? {} : { 'cross-origin-resource-policy': v }).result, result));

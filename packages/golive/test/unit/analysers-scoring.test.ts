@@ -72,9 +72,10 @@ describe('https-only tests on loopback', () => {
 
 describe('well-known header sets (documented in docs/security-grades.md)', () => {
   const expected: Record<string, [number, string]> = {
-    'strict API (default-src none, HSTS 2 years, nosniff, no-referrer, CORP)': [120, 'A+'],
-    'helmet defaults over https': [110, 'A+'],
-    'helmet defaults, plain http on loopback': [110, 'A+'],
+    'strict API (default-src none, HSTS 2 years, nosniff, no-referrer, CORP)': [130, 'A+'],
+    'helmet defaults over https': [120, 'A+'],
+    'helmet defaults, plain http on loopback': [120, 'A+'],
+    "helmet defaults with PHP's session cookie readable by scripts (no HttpOnly)": [70, 'B'],
     'Debian nginx default site over https (no security header)': [10, 'F'],
     "stage 4 seed's passing CSP only: default-src * 'unsafe-inline' 'unsafe-eval'": [55, 'C'],
     'report-only CSP with otherwise good headers': [75, 'B'],
@@ -86,6 +87,37 @@ describe('well-known header sets (documented in docs/security-grades.md)', () =>
       assert.deepEqual([a.score, a.grade], expected[s.name]);
     });
   }
+});
+
+describe("modifiers that differ from older copies of the Observatory's table", () => {
+  const cases: Array<[keyof typeof SCORE_TABLE, string, number]> = [
+    ['cookies', 'cookies-session-without-httponly-flag', -30],
+    ['cross-origin-resource-policy', 'corp-implemented-with-same-origin', 10],
+    ['cross-origin-resource-policy', 'corp-implemented-with-same-site', 10],
+    ['cross-origin-resource-policy', 'corp-implemented-with-cross-origin', 0],
+    ['cross-origin-resource-policy', 'corp-not-implemented', 0],
+    ['cross-origin-resource-policy', 'corp-header-invalid', -5],
+    ['referrer-policy', 'referrer-policy-unsafe', -5],
+  ];
+  for (const [t, result, modifier] of cases) it(`${result} ${modifier}`, () => assert.equal((SCORE_TABLE[t] as Record<string, number>)[result], modifier));
+  it('has no referrer-policy-no-referrer-when-downgrade result', () => assert.ok(!('referrer-policy-no-referrer-when-downgrade' in SCORE_TABLE['referrer-policy'])));
+  it('a CORP of same-site earns its bonus in the score', () => {
+    const base = { url: 'https://x.example/', status: 200, headers: { ...HELMET_DEFAULTS } };
+    const sameSite = analyzeHeaders({ ...base, headers: { ...HELMET_DEFAULTS, 'cross-origin-resource-policy': 'same-site' } });
+    const crossOrigin = analyzeHeaders({ ...base, headers: { ...HELMET_DEFAULTS, 'cross-origin-resource-policy': 'cross-origin' } });
+    assert.equal(sameSite.tests['cross-origin-resource-policy'].result, 'corp-implemented-with-same-site');
+    assert.equal(sameSite.score - crossOrigin.score, 10);
+  });
+  it('cookies count as protected by HSTS only when its max-age reaches six months', () => {
+    const at = (hsts: string) =>
+      analyzeHeaders({ url: 'https://x.example/', status: 200, headers: { 'strict-transport-security': hsts, 'set-cookie': 'theme=dark; SameSite=Lax' } }).tests.cookies.result;
+    assert.equal(at('max-age=15768000'), 'cookies-without-secure-flag-but-protected-by-hsts');
+    assert.equal(at('max-age=86400'), 'cookies-without-secure-flag');
+  });
+  it('a preloaded host protects cookies', () => {
+    const a = analyzeHeaders({ url: 'https://x.example/', status: 200, hstsPreloaded: true, headers: { 'set-cookie': 'theme=dark; SameSite=Lax' } });
+    assert.equal(a.tests.cookies.result, 'cookies-without-secure-flag-but-protected-by-hsts');
+  });
 });
 
 describe('evaluateGate', () => {
@@ -209,7 +241,7 @@ describe('analyzeHeaders input', () => {
       url: 'https://a.example/',
       status: 200,
       headers: { 'Content-Type': 'text/html' },
-      body: new TextEncoder().encode('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'),
+      body: new TextEncoder().encode('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; form-action \'self\'">'),
     });
     assert.equal(a.tests['content-security-policy'].result, 'csp-implemented-with-no-unsafe-default-src-none');
   });
