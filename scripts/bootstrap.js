@@ -55,6 +55,9 @@ function build() {
 switch (task) {
   case 'test': {
     build();
+    // Type-check what the build does not compile: tests, benchmarks, examples, scripts.
+    const types = run(node, [join(bin, 'tsc'), '-p', 'tsconfig.json']);
+    if (types !== 0) process.exit(types);
     const lint = run(node, [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.']);
     if (lint !== 0) process.exit(lint);
     process.exit(run(node, [join(root, 'scripts', 'test.js'), ...rest]));

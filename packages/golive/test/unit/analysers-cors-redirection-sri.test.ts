@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import { analyzeCors, DEFAULT_PROBE_ORIGIN } from '../../src/analysers/cors.ts';
 import { analyzeRedirection } from '../../src/analysers/redirection.ts';
 import { analyzeSri } from '../../src/analysers/sri.ts';
-import type { RedirectionRecord } from '../../src/analysers/types.ts';
+import type { CorsProbeRecord, RedirectionRecord } from '../../src/analysers/types.ts';
 
 describe('CORS', () => {
-  const probe = (h: Record<string, string>) => ({ origin: DEFAULT_PROBE_ORIGIN, headers: h });
-  const cases: Array<[string, Record<string, string> | undefined, Record<string, string>, string, string[]]> = [
+  const probe = (h: Record<string, string>): CorsProbeRecord => ({ origin: DEFAULT_PROBE_ORIGIN, headers: h });
+  const cases: Array<[string, CorsProbeRecord | undefined, Record<string, string>, string, string[]]> = [
     ['no CORS headers', probe({}), {}, 'cross-origin-resource-sharing-not-implemented', []],
     ['wildcard', probe({ 'access-control-allow-origin': '*' }), {}, 'cross-origin-resource-sharing-implemented-with-public-access', ['CORS_WILDCARD']],
     [
