@@ -1,0 +1,81 @@
+/**
+ * The phase 5 dedup gate against the reference service: pilot started as a child process (embedded
+ * in-memory database, a bootstrap tenant), the pilot-events scenario through the load check, and the
+ * read-back of GET /v1/events. Small: 200 signed requests over 40 keys.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { loadCheck } from '../../src/checks/load.ts';
+import { pilotEventsScenario } from '../../src/cli/load.ts';
+import { failed, makeContext, runCheck } from '../helpers/context.ts';
+
+const SERVER = new URL('../../../pilot/src/server.ts', import.meta.url).pathname;
+const env = {
+  PILOT_BOOTSTRAP_TENANT: 't1',
+  PILOT_BOOTSTRAP_API_KEY: 'pk_test_load_pilot_api_key_0123',
+  PILOT_BOOTSTRAP_SIGNING_SECRET: 'load_pilot_signing_secret_0123456',
+};
+
+describe('dedup load against pilot', { skip: existsSync(SERVER) ? false : 'pilot sources not found' }, () => {
+  let child: ChildProcess | undefined;
+  let url = '';
+  before(async () => {
+    child = spawn(process.execPath, [SERVER], {
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', PILOT_DATA_DIR: 'memory://', RATE_LIMIT_MAX: '100000', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pilot did not start: ${out.slice(-500)}`)), 30_000);
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child?.stdout?.on('data', onData);
+      child?.stderr?.on('data', onData);
+      child?.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`pilot exited with ${code}: ${out.slice(-500)}`));
+      });
+    });
+  });
+  after(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  test('200 signed requests over 40 keys: 40 events created, every reply a create or a replay', async () => {
+    const t = await makeContext({ baseUrl: url, env });
+    try {
+      const scenario = pilotEventsScenario('PILOT_BOOTSTRAP_API_KEY', 'PILOT_BOOTSTRAP_SIGNING_SECRET');
+      const out = await runCheck(loadCheck, t.ctx, {
+        ...scenario,
+        total: 200,
+        keys: { unique: 40 },
+        concurrency: 10,
+        vars: { source: 'test' },
+        tenants: ['t1'],
+        warmup: { path: '/health' },
+        thresholds: ['p95 < 5000', 'error_rate < 0.01', 'dedup == exact'],
+      });
+      assert.equal(failed(out), false, JSON.stringify(out.observations.filter((o) => !o.passed)));
+      const data = out.data as { replies: { created: number; replayed: number; conflict: number; other: number }; dedup: { created: number; exact: boolean } };
+      assert.equal(data.dedup.created, 40);
+      assert.equal(data.dedup.exact, true);
+      assert.equal(data.replies.created, 40);
+      assert.equal(data.replies.other, 0, 'no signature or idempotency refusals');
+      assert.equal(data.replies.created + data.replies.replayed + data.replies.conflict, 200);
+    } finally {
+      await t.close();
+    }
+  });
+});
