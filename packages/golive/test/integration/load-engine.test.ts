@@ -160,3 +160,23 @@ describe('workers', () => {
     assert.equal(srv.seen.filter((s) => s.url === '/x').length, 401);
   });
 });
+
+describe('a target that never answers', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer((req, res) => {
+      if (req.url === '/warm') res.end('ok');
+      // Otherwise: never answer (the socket stays open).
+    });
+  });
+  after(() => srv.close());
+
+  test('each request ends at the timeout, counted as a timeout', async () => {
+    const plan = await buildPlan(scenario('/hang'), 6);
+    const started = Date.now();
+    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 3, total: 6 }, warmup: { requests: 3, path: '/warm' }, timeoutMs: 300, abortOnSpike: null });
+    assert.equal(r.requests.failed, 6);
+    assert.equal(r.errors.timeout, 6, JSON.stringify(r.errors));
+    assert.ok(Date.now() - started < 5000, 'bounded by the timeout');
+  });
+});
