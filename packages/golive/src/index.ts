@@ -71,3 +71,15 @@ export { classifyHealthBody, healthCheck } from './checks/health.ts';
 export type { HealthMeaning, HealthVerdict } from './checks/health.ts';
 export { httpCheck } from './checks/http.ts';
 export { evaluateProviders, providerConfigCheck } from './checks/provider-config.ts';
+// Load engine: closed/open models, HDR latencies, scenarios with key pools and signing, mergeable results.
+export { loadCheck } from './checks/load.ts';
+export type { LoadCheckOptions } from './checks/load.ts';
+export { runLoad } from './load/run.ts';
+export type { LoadRunOptions } from './load/run.ts';
+export type { ModelOptions, ProgressSnapshot } from './load/engine.ts';
+export { LOAD_RESULT_FORMAT, LOAD_RESULT_VERSION, mergeResults } from './load/result.ts';
+export type { LoadResult, LoadModel, DedupVerification } from './load/result.ts';
+export { checkResult, parseResultFile } from './load/check-result.ts';
+export type { ResultCheckLine, ResultLimits } from './load/check-result.ts';
+export { parseThreshold } from './load/thresholds.ts';
+export type { ScenarioSpec, RequestTemplate } from './load/scenario.ts';

@@ -270,7 +270,7 @@ export const loadCheck = defineCheck({
       onProgress: (p) =>
         ctx.progress({
           ...(p.planned ? { fraction: Math.min(1, p.done / p.planned) } : o.durationMs ? { fraction: Math.min(1, p.elapsedMs / o.durationMs) } : {}),
-          message: `${p.done}${planned ? `/${planned}` : ''} req · ${Math.round(p.currentRps)} req/s · p95 ${p.p95Ms === null ? '-' : `${p.p95Ms.toFixed(1)} ms`}${p.failed ? ` · ${p.failed} failed` : ''}`,
+          message: `${p.done}${planned ? `/${planned}` : ''} req · ${Math.round(p.currentRps)} req/s · p95 ${p.p95Ms === null ? '-' : `${p.p95Ms.toFixed(1)} ms`}${p.failed ? ` · ${p.failed} failed` : ''}${p.queued ? ` · ${p.queued} queued` : ''}`,
         }),
     });
     if (verify && scenario.keys) {

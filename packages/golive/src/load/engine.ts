@@ -184,6 +184,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   let failed = 0;
   let dropped = 0;
   let queuedMax = 0;
+  let queuedNow = 0;
   let inflight = 0;
   let lastCompletionMs = 0;
   const spike = options.abortOnSpike ?? null;
@@ -435,6 +436,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         queued = maxQueue;
       }
       if (queued > queuedMax) queuedMax = queued;
+      queuedNow = queued;
       return due;
     };
     launchNext = () => {
@@ -481,7 +483,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         p95Ms: latency.totalCount > 0 ? latency.getValueAtPercentile(95) / 1000 : null,
         failed,
         status5xx: statusCounts.slice(500).reduce((a, b) => a + b, 0),
-        queued: 0,
+        queued: queuedNow,
       });
     }, options.progressIntervalMs ?? 250);
     progressTimer.unref();
