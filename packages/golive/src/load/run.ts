@@ -5,6 +5,7 @@
  * instant after every warm-up is done. The parts are merged exactly (see mergeResults).
  */
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Redactor } from '../core/redact.ts';
 import { type EngineOptions, type ModelOptions, type ProgressSnapshot, runEngine } from './engine.ts';
@@ -20,11 +21,36 @@ export interface LoadRunOptions
   signal?: AbortSignal;
   redactor?: Redactor;
   onProgress?: (p: ProgressSnapshot) => void;
+  /**
+   * Keep V8's young generation at its initial size for this process (default true; see limitHeapGrowth).
+   * Pass false to leave the host process's V8 settings alone.
+   */
+  tuneHeap?: boolean;
+}
+
+let heapTuned = false;
+
+/**
+ * Sets V8's `--semi-space-growth-factor=1` for the whole process (once; it stays set). Under the allocation
+ * rate of tens of thousands of requests per second V8 otherwise grows the young generation to its maximum
+ * (about 50 MB of semispaces) although almost nothing survives: a million-request run then peaks near
+ * 240 MB RSS instead of about 100 MB, and runs slower for the worse cache locality. Returns whether the flag
+ * was applied (a V8 that freezes its flags after start refuses it; the run goes on unchanged).
+ */
+export function limitHeapGrowth(): boolean {
+  if (heapTuned) return true;
+  try {
+    setFlagsFromString('--semi-space-growth-factor=1');
+    heapTuned = true;
+  } catch {
+    heapTuned = false;
+  }
+  return heapTuned;
 }
 
 /** Message a worker receives at start (see worker.ts). */
 export interface WorkerInit {
-  options: Omit<LoadRunOptions, 'signal' | 'redactor' | 'onProgress' | 'workers'>;
+  options: Omit<LoadRunOptions, 'signal' | 'redactor' | 'onProgress' | 'workers' | 'tuneHeap'>;
   offset: number;
   step: number;
 }
@@ -50,14 +76,15 @@ function workerUrl(): URL {
 
 /** Runs the load and returns one result (merged over workers). */
 export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
+  if (options.tuneHeap !== false) limitHeapGrowth();
   const workers = Math.max(1, Math.floor(options.workers ?? 1));
   const keys = options.scenario.keys ? { total: options.scenario.keys.total, unique: options.scenario.keys.unique } : null;
   if (workers === 1) {
     const plan = await buildPlan(options.scenario, planSize(options.model));
-    const { scenario: _s, workers: _w, ...engine } = options;
+    const { scenario: _s, workers: _w, tuneHeap: _t, ...engine } = options;
     return runEngine({ ...engine, plan, keys });
   }
-  const { signal, redactor, onProgress, workers: _w, ...plain } = options;
+  const { signal, redactor, onProgress, workers: _w, tuneHeap: _t, ...plain } = options;
   const parts: Worker[] = [];
   const ready: Promise<void>[] = [];
   const results: Promise<LoadResult>[] = [];
