@@ -8,10 +8,11 @@
  * flight and due requests wait in a queue. Latency is measured from the scheduled start (the wait counts:
  * no coordinated omission); the latency from the actual send and the schedule lag are reported beside it.
  */
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { Redactor } from '../core/redact.ts';
-import { classifyError, type NetworkErrorKind } from '../http/client.ts';
+import type { NetworkErrorKind, classifyError as ClassifyError } from '../http/client.ts';
 import { createHistogram, DEFAULT_EXACT_SAMPLE_LIMIT, ExactSamples, encodeHistogram, type LatencyHistogram, summarize } from './histogram.ts';
 import {
   type AbortInfo,
@@ -92,6 +93,53 @@ export interface EngineOptions {
 
 const EPOCH_OFFSET = performance.timeOrigin;
 
+// Only undici's Pool is loaded, not its index (fetch, WebSocket, caches, mocks...): ~14 MB less resident
+// memory in engine-only processes and worker threads. The whole package is the fallback.
+const require = createRequire(import.meta.url);
+function loadPool(): typeof UndiciPool {
+  try {
+    return require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+  } catch {
+    return (require('undici') as { Pool: typeof UndiciPool }).Pool;
+  }
+}
+const Pool = loadPool();
+
+// The shared error classifier lives with the HTTP client, which loads all of undici: it is loaded on the
+// first failure only (a clean run never needs it).
+let classifier: typeof ClassifyError | undefined;
+async function loadClassifier(): Promise<typeof ClassifyError> {
+  classifier ??= (await import('../http/client.ts')).classifyError;
+  return classifier;
+}
+
+/** Identity of an error for classification (what classifyError looks at). */
+function errorKey(err: unknown): string {
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  return `${code ?? ''}|${e?.name ?? ''}|${code ? '' : String(e?.message ?? err)}`;
+}
+
+/** One request through the pool; resolves with the status once the body is drained. */
+function dispatchOnce(pool: UndiciPool, opts: Dispatcher.DispatchOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    pool.dispatch(opts, {
+      onRequestStart() {},
+      onResponseStart(_c, statusCode) {
+        status = statusCode;
+      },
+      onResponseData() {},
+      onResponseEnd() {
+        resolve(status);
+      },
+      onResponseError(_c, err) {
+        reject(err);
+      },
+    });
+  });
+}
+
 function nowMs(): number {
   return performance.now();
 }
@@ -134,17 +182,12 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     let lastError = '';
     const one = async () => {
       try {
-        const res = await pool.request({
-          method: w.method ?? 'GET',
-          path: fullPath(w.path),
-          headers: w.headers ?? {},
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        await res.body.dump();
+        // The sweep does not cover warm-up: these carry undici's own timeouts.
+        await dispatchOnce(pool, { method: w.method ?? 'GET', path: fullPath(w.path), headers: w.headers ?? {}, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
         ok++;
       } catch (err) {
         failed++;
-        const c = classifyError(err);
+        const c = (await loadClassifier())(err);
         lastError = `${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`;
       }
     };
@@ -269,6 +312,15 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     lastCompletionMs = end;
   };
 
+  const unclassified = new Map<string, { err: unknown; count: number }>();
+  const countError = (classify: typeof ClassifyError, err: unknown, count = 1) => {
+    const c = classify(err);
+    errors[c.kind] = (errors[c.kind] ?? 0) + count;
+    if (errorSamples.length < MAX_ERROR_SAMPLES) {
+      errorSamples.push({ kind: c.kind, message: redact(`${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`) });
+    }
+  };
+
   // Requests in flight, for the timeout sweep.
   const inFlight = new Set<Handler>();
   const sweep = setInterval(
@@ -357,10 +409,14 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       inFlight.delete(this);
       if (!stopped || abortInfo?.reason !== 'cancelled') {
         failed++;
-        const c = classifyError(err);
-        errors[c.kind] = (errors[c.kind] ?? 0) + 1;
-        if (errorSamples.length < MAX_ERROR_SAMPLES) {
-          errorSamples.push({ kind: c.kind, message: redact(`${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`) });
+        if (classifier) countError(classifier, err);
+        else {
+          // Classified when the classifier has loaded (below, or at the end of the run).
+          const key = errorKey(err);
+          const u = unclassified.get(key);
+          if (u) u.count++;
+          else unclassified.set(key, { err, count: 1 });
+          void loadClassifier();
         }
         bump(timelineFailed, bucket(end));
         noteCompletion(end, this.sendMs);
@@ -525,6 +581,11 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   await pool.close().catch(() => pool.destroy().catch(() => {}));
 
   // ---- result
+  if (unclassified.size > 0) {
+    const classify = await loadClassifier();
+    for (const { err, count } of unclassified.values()) countError(classify, err, count);
+    unclassified.clear();
+  }
   const statusCodes: Record<string, number> = {};
   const statusClasses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
   statusCounts.forEach((n, code) => {

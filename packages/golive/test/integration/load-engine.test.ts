@@ -179,4 +179,14 @@ describe('a target that never answers', () => {
     assert.equal(r.errors.timeout, 6, JSON.stringify(r.errors));
     assert.ok(Date.now() - started < 5000, 'bounded by the timeout');
   });
+
+  test('a warm-up that gets no answer ends at the timeout with warmup-failed', async () => {
+    const plan = await buildPlan(scenario('/hang'), 6);
+    const started = Date.now();
+    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 2, total: 6 }, warmup: { requests: 2, path: '/hang' }, timeoutMs: 300 });
+    assert.equal(r.aborted?.reason, 'warmup-failed');
+    assert.match(r.aborted?.message ?? '', /timeout/);
+    assert.equal(r.requests.sent, 0);
+    assert.ok(Date.now() - started < 5000, 'bounded by the timeout');
+  });
 });
