@@ -12,7 +12,7 @@ import type { CliIo } from './io.ts';
 /** `golive --help`. */
 export function globalHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `golive ${GOLIVE_VERSION}: go-live readiness gate. Checks a running service and answers GO / NO-GO with evidence.
 
 Usage: golive <command> [options]
@@ -31,8 +31,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const [first, ...rest] = argv;
     if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-      if (first === 'help' && rest[0] && COMMANDS[rest[0]]) {
-        io.stdout.write(`${COMMANDS[rest[0]]?.help}\n`);
+      const entry = first === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+      if (entry) {
+        io.stdout.write(`${(await entry.load()).help}\n`);
         return ExitCode.GO;
       }
       io.stdout.write(`${globalHelp()}\n`);
@@ -42,13 +43,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout.write(`golive ${GOLIVE_VERSION}\n`);
       return ExitCode.GO;
     }
-    const command = COMMANDS[first];
-    if (!command) {
+    const entry = COMMANDS[first];
+    if (!entry) {
       // `golive https://x` is a common slip for `golive check https://x`.
       const hint = /^https?:\/\//.test(first) ? ` (did you mean "golive check ${first}"?)` : '';
       io.stderr.write(`golive: GOLIVE_ERR_USAGE: unknown command "${redactor.redact(first)}"${hint}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
       return ExitCode.USAGE;
     }
+    const command = await entry.load();
     return await command.run([...rest], io);
   } catch (err) {
     if (isGoliveError(err) && err.isUsage) {

@@ -7,6 +7,9 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { type Redactor, excerpt } from '../core/redact.ts';
+import { classifyError, type NetworkErrorKind } from './errors.ts';
+
+export { classifyError, type NetworkErrorKind } from './errors.ts';
 
 /** Default cap on response bytes kept (and read) per request. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -15,8 +18,6 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** Default cap on redirects followed when `followRedirects` is on. */
 export const DEFAULT_MAX_REDIRECTS = 5;
 
-/** Kinds of network failure, each a distinct finding. */
-export type NetworkErrorKind = 'refused' | 'dns' | 'reset' | 'timeout' | 'tls' | 'protocol' | 'redirect-loop' | 'too-many-redirects' | 'aborted' | 'other';
 
 /** A request as checks describe it. `url` may be absolute or a path resolved against the target's base URL. */
 export interface HttpRequest {
@@ -161,23 +162,6 @@ export function bodyExcerpt(res: HttpResponse, redactor?: Redactor, max = 200): 
 
 function elapsedUs(start: bigint): number {
   return Number((process.hrtime.bigint() - start) / 1000n);
-}
-
-/** Maps a thrown error to a failure kind. */
-export function classifyError(err: unknown): { kind: NetworkErrorKind; code?: string; message: string } {
-  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e?.code ?? e?.cause?.code;
-  const message = String(e?.message ?? err);
-  const c = code ?? '';
-  let kind: NetworkErrorKind = 'other';
-  if (c === 'ECONNREFUSED') kind = 'refused';
-  else if (c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NONAME' || c === 'EAI_FAIL') kind = 'dns';
-  else if (c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED') kind = 'reset';
-  else if (/TIMEOUT/.test(c) || c === 'ETIMEDOUT' || e?.name === 'TimeoutError') kind = 'timeout';
-  else if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/i.test(c) || /certificate|self[- ]signed|tls|ssl/i.test(message)) kind = 'tls';
-  else if (c.startsWith('HPE_') || e?.name === 'HTTPParserError' || c === 'UND_ERR_INFO' || c === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_INVALID_ARG') kind = 'protocol';
-  else if (e?.name === 'AbortError' || c === 'UND_ERR_ABORTED' || c === 'ABORT_ERR') kind = 'aborted';
-  return code === undefined ? { kind, message } : { kind, code, message };
 }
 
 /** Creates the undici-based client for a target. */

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { Redactor } from '../core/redact.ts';
-import type { NetworkErrorKind, classifyError as ClassifyError } from '../http/client.ts';
+import { classifyError, type NetworkErrorKind } from '../http/errors.ts';
 import { createHistogram, DEFAULT_EXACT_SAMPLE_LIMIT, ExactSamples, encodeHistogram, type LatencyHistogram, summarize } from './histogram.ts';
 import {
   type AbortInfo,
@@ -105,21 +105,6 @@ function loadPool(): typeof UndiciPool {
 }
 const Pool = loadPool();
 
-// The shared error classifier lives with the HTTP client, which loads all of undici: it is loaded on the
-// first failure only (a clean run never needs it).
-let classifier: typeof ClassifyError | undefined;
-async function loadClassifier(): Promise<typeof ClassifyError> {
-  classifier ??= (await import('../http/client.ts')).classifyError;
-  return classifier;
-}
-
-/** Identity of an error for classification (what classifyError looks at). */
-function errorKey(err: unknown): string {
-  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
-  const code = e?.code ?? e?.cause?.code;
-  return `${code ?? ''}|${e?.name ?? ''}|${code ? '' : String(e?.message ?? err)}`;
-}
-
 /** One request through the pool; resolves with the status once the body is drained. */
 function dispatchOnce(pool: UndiciPool, opts: Dispatcher.DispatchOptions): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -187,7 +172,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         ok++;
       } catch (err) {
         failed++;
-        const c = (await loadClassifier())(err);
+        const c = classifyError(err);
         lastError = `${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`;
       }
     };
@@ -312,10 +297,9 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     lastCompletionMs = end;
   };
 
-  const unclassified = new Map<string, { err: unknown; count: number }>();
-  const countError = (classify: typeof ClassifyError, err: unknown, count = 1) => {
-    const c = classify(err);
-    errors[c.kind] = (errors[c.kind] ?? 0) + count;
+  const countError = (err: unknown) => {
+    const c = classifyError(err);
+    errors[c.kind] = (errors[c.kind] ?? 0) + 1;
     if (errorSamples.length < MAX_ERROR_SAMPLES) {
       errorSamples.push({ kind: c.kind, message: redact(`${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`) });
     }
@@ -409,15 +393,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       inFlight.delete(this);
       if (!stopped || abortInfo?.reason !== 'cancelled') {
         failed++;
-        if (classifier) countError(classifier, err);
-        else {
-          // Classified when the classifier has loaded (below, or at the end of the run).
-          const key = errorKey(err);
-          const u = unclassified.get(key);
-          if (u) u.count++;
-          else unclassified.set(key, { err, count: 1 });
-          void loadClassifier();
-        }
+        countError(err);
         bump(timelineFailed, bucket(end));
         noteCompletion(end, this.sendMs);
         trackSpike(true);
@@ -581,11 +557,6 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   await pool.close().catch(() => pool.destroy().catch(() => {}));
 
   // ---- result
-  if (unclassified.size > 0) {
-    const classify = await loadClassifier();
-    for (const { err, count } of unclassified.values()) countError(classify, err, count);
-    unclassified.clear();
-  }
   const statusCodes: Record<string, number> = {};
   const statusClasses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
   statusCounts.forEach((n, code) => {

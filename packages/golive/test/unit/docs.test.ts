@@ -56,7 +56,12 @@ describe('docs/report-schema.md', () => {
     for (const r of REPORTER_NAMES) assert.ok(text.includes(`| \`${r}\` |`), r);
   });
 
-  it('the CLI commands have help text naming their usage', () => {
-    for (const c of Object.values(COMMANDS)) assert.match(c.help, new RegExp(`^Usage: golive ${c.name}`));
+  it('the CLI commands have help text naming their usage, and the table repeats their summaries', async () => {
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      const c = await entry.load();
+      assert.equal(c.name, name);
+      assert.equal(entry.summary, c.summary, `summary of ${name} in commands.ts`);
+      assert.match(c.help, new RegExp(`^Usage: golive ${c.name}`));
+    }
   });
 });
