@@ -43,7 +43,9 @@ function ensureInstalled() {
   writeFileSync(stamp, `${want}\n`);
 }
 
-const [task = 'test', ...rest] = process.argv.slice(2);
+const [task = 'test', ...args] = process.argv.slice(2);
+// `npm run golive -- check URL` may pass the separator through.
+const rest = args[0] === '--' ? args.slice(1) : args;
 ensureInstalled();
 const node = existsSync(pinnedNode) ? pinnedNode : process.execPath;
 
