@@ -305,14 +305,32 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     }
   };
 
-  // Requests in flight, for the timeout sweep.
-  const inFlight = new Set<Handler>();
+  // Requests in flight, for the timeout sweep: fixed slots reused through a free list, not a Set. A Set that
+  // takes and drops one entry per request is rehashed every few dozen requests, and each obsolete table keeps
+  // a link to its successor; once a full GC has promoted one table (and the requests it points to), every
+  // dead old table keeps the next one alive through each scavenge, so all per-request garbage is promoted
+  // until the next full GC. In a process that loaded more code before the run (the CLI) that chain set in
+  // and a million-request run peaked at 134-189 MB instead of ~100 MB.
+  const inFlightSlots: (Handler | null)[] = [];
+  const freeSlots: number[] = [];
+  const track = (h: Handler) => {
+    const slot = freeSlots.pop() ?? inFlightSlots.length;
+    h.slot = slot;
+    inFlightSlots[slot] = h;
+  };
+  const untrack = (h: Handler) => {
+    if (h.slot >= 0 && inFlightSlots[h.slot] === h) {
+      inFlightSlots[h.slot] = null;
+      freeSlots.push(h.slot);
+    }
+    h.slot = -1;
+  };
   const sweep = setInterval(
     () => {
       const limit = nowMs() - timeoutMs;
-      for (const h of inFlight) {
-        if (h.sendMs > limit) continue;
-        inFlight.delete(h);
+      for (const h of inFlightSlots) {
+        if (h === null || h.sendMs > limit) continue;
+        untrack(h);
         const err = Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
         if (h.controller) h.controller.abort(err);
       }
@@ -327,6 +345,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   class Handler implements Dispatcher.DispatchHandler {
     scheduledMs: number;
     sendMs: number;
+    /** Index in inFlightSlots while tracked, else -1. */
+    slot = -1;
     status = 0;
     replayed = false;
     bytes = 0;
@@ -354,7 +374,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     onResponseEnd(): void {
       const end = nowMs();
       inflight--;
-      inFlight.delete(this);
+      untrack(this);
       if (!stopped || abortInfo?.reason !== 'cancelled') {
         // Before recording: the stall test compares the gap with the typical latency so far.
         noteCompletion(end, this.sendMs);
@@ -390,7 +410,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
       const end = nowMs();
       inflight--;
-      inFlight.delete(this);
+      untrack(this);
       if (!stopped || abortInfo?.reason !== 'cancelled') {
         failed++;
         countError(err);
@@ -409,7 +429,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     const sendMs = nowMs();
     const h = new Handler(scheduledMs, sendMs);
     inflight++;
-    inFlight.add(h);
+    track(h);
     if (req.path !== lastPath) {
       lastPath = req.path;
       lastFullPath = fullPath(req.path);
