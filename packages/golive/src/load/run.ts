@@ -5,7 +5,8 @@
  * instant after every warm-up is done. The parts are merged exactly (see mergeResults).
  */
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type { Redactor } from '../core/redact.ts';
 import { type EngineOptions, type ModelOptions, type ProgressSnapshot, runEngine } from './engine.ts';
@@ -48,6 +49,36 @@ export function limitHeapGrowth(): boolean {
   return heapTuned;
 }
 
+/** Young generation (both semispaces) above which a run first shrinks it: what a lone engine process starts with. */
+const YOUNG_GENERATION_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Shrinks V8's young generation back to its initial size when the code loaded before the run grew it (the
+ * CLI's option schemas and HTTP client take it to 16 MB; the growth factor of limitHeapGrowth only stops
+ * further growth). One memory-reducing full GC (tens of ms) saves ~15 MB of peak RSS over a long run.
+ * `gc` is taken from a fresh context, so the process's global object gains nothing. Returns whether it ran.
+ */
+export function shrinkYoungGeneration(): boolean {
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  if (!young || young.space_size <= YOUNG_GENERATION_LIMIT_BYTES) return false;
+  try {
+    const own = (globalThis as { gc?: unknown }).gc;
+    let gc = typeof own === 'function' ? (own as (o: object) => void) : undefined;
+    if (!gc) {
+      setFlagsFromString('--expose-gc');
+      try {
+        gc = runInNewContext('gc') as (o: object) => void;
+      } finally {
+        setFlagsFromString('--no-expose-gc');
+      }
+    }
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Message a worker receives at start (see worker.ts). */
 export interface WorkerInit {
   options: Omit<LoadRunOptions, 'signal' | 'redactor' | 'onProgress' | 'workers' | 'tuneHeap'>;
@@ -81,6 +112,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
   const keys = options.scenario.keys ? { total: options.scenario.keys.total, unique: options.scenario.keys.unique } : null;
   if (workers === 1) {
     const plan = await buildPlan(options.scenario, planSize(options.model));
+    if (options.tuneHeap !== false) shrinkYoungGeneration();
     const { scenario: _s, workers: _w, tuneHeap: _t, ...engine } = options;
     return runEngine({ ...engine, plan, keys });
   }
