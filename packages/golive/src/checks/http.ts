@@ -12,17 +12,9 @@ import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
+import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption, regexSource } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
-const regexSource = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a valid regular expression');
 
 const headerExpectation = z.union([
   z.boolean().describe('true: the header must be present; false: it must be absent.'),

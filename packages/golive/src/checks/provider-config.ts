@@ -11,6 +11,7 @@
  * (`sk_live`, `whsec`, `mock`), so the result can be published as is.
  */
 import { z } from 'zod';
+import { regexSource } from './util/options.ts';
 import { CheckError } from '../core/errors.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { isSecretEnv } from '../core/redact.ts';
@@ -19,14 +20,6 @@ import { type CheckOutcome, defineCheck, observe } from './types.ts';
 type Env = Readonly<Record<string, string | undefined>>;
 type Severity = 'error' | 'warn';
 
-const regexSource = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a valid regular expression');
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 

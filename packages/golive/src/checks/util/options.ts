@@ -37,3 +37,13 @@ export const urlOption = () =>
     .optional()
     .describe('Absolute http(s) URL; overrides `path` (e.g. the seed variable HEALTH_URL).');
 
+
+/** A regular expression given as text; an invalid one fails config validation, not the run. */
+export const regexSource = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a valid regular expression');
