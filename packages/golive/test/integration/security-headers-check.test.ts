@@ -4,23 +4,22 @@
  * unreachable targets.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { securityHeadersCheck } from '../../src/checks/security-headers.ts';
 import { HELMET_DEFAULTS } from '../fixtures/well-known-header-sets.ts';
+import { refusedUrl, startServer, type TestServer } from '../helpers/check-servers.ts';
 import { codes, failed, makeContext, runCheck } from '../helpers/context.ts';
 
-const servers: Server[] = [];
+const servers: TestServer[] = [];
 after(async () => {
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  await Promise.all(servers.map((s) => s.close()));
 });
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const s = createServer(handler);
+  const s = await startServer(handler);
   servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  return s.url;
 }
 
 async function run(baseUrl: string, opts: Record<string, unknown> = {}) {
@@ -188,11 +187,7 @@ describe('security-headers check', () => {
   });
 
   it('fails with evidence when the target refuses connections', async () => {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    const out = await run(`http://127.0.0.1:${port}`);
+    const out = await run(await refusedUrl());
     assert.deepEqual(codes(out), ['SECURITY_HEADERS_UNREACHABLE']);
     assert.equal(out.data?.cspPresent, false);
   });
