@@ -1,6 +1,7 @@
 /**
- * The load engine of one thread: an undici Pool (connections = concurrency, no pipelining), requests sent
- * through `dispatch` with a light handler (no streams, bodies counted and dropped as they arrive), latencies
+ * The load engine of one thread: a pool of keep-alive HTTP/1.1 connections (connections = concurrency, no
+ * pipelining; golive's own client in h1.ts, or an undici Pool), requests sent through `dispatch` with a light
+ * handler (no streams, bodies counted and dropped as they arrive), latencies
  * in integer microseconds into HDR histograms.
  *
  * Closed model: `concurrency` loops, each sending its next request when the previous one answered.
@@ -27,6 +28,7 @@ import {
   type ReplyCounts,
   type Stall,
 } from './result.ts';
+import { type H1Controller, type H1Handler, H1Pool, type H1Request } from './h1.ts';
 import type { Plan } from './scenario.ts';
 
 /** Model options as callers give them. */
@@ -88,13 +90,25 @@ export interface EngineOptions {
   /** Key pool of the whole run (for the result), when the plan has keys. */
   keys?: { total: number; unique: number } | null;
   tls?: { rejectUnauthorized?: boolean };
+  /**
+   * HTTP client: golive's own HTTP/1.1 connections (`native`, default: about half the CPU per request) or
+   * an undici Pool (`undici`).
+   */
+  transport?: 'native' | 'undici';
   toolVersion?: string;
 }
 
 const EPOCH_OFFSET = performance.timeOrigin;
 
-// Only undici's Pool is loaded, not its index (fetch, WebSocket, caches, mocks...): ~14 MB less resident
-// memory in engine-only processes and worker threads. The whole package is the fallback.
+/** The engine's view of a transport: golive's own HTTP/1.1 client (default) or an undici Pool. */
+interface Transport {
+  dispatch(req: H1Request, handler: H1Handler): void;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+// Only undici's Pool is loaded, not its index (fetch, WebSocket, caches, mocks...), and only for
+// `transport: 'undici'`: ~14 MB less resident memory otherwise.
 const require = createRequire(import.meta.url);
 function loadPool(): typeof UndiciPool {
   try {
@@ -103,25 +117,57 @@ function loadPool(): typeof UndiciPool {
     return (require('undici') as { Pool: typeof UndiciPool }).Pool;
   }
 }
-const Pool = loadPool();
 
-/** One request through the pool; resolves with the status once the body is drained. */
-function dispatchOnce(pool: UndiciPool, opts: Dispatcher.DispatchOptions): Promise<number> {
+/** undici's Pool behind the transport interface. */
+class UndiciTransport implements Transport {
+  private readonly pool: UndiciPool;
+  constructor(origin: string, connections: number, timeoutMs: number, rejectUnauthorized: boolean) {
+    const Pool = loadPool();
+    // undici's per-request timers (headers, body) cost more than the rest of the engine's bookkeeping at
+    // tens of thousands of requests per second; the engine's sweep over requests in flight does that job.
+    this.pool = new Pool(origin, {
+      connections,
+      pipelining: 1,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: timeoutMs, rejectUnauthorized },
+    });
+  }
+  dispatch(req: H1Request, handler: H1Handler): void {
+    const t = req.timeoutMs ?? 0;
+    this.pool.dispatch(
+      { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers ?? {}, body: req.body ?? null, headersTimeout: t, bodyTimeout: t },
+      handler as unknown as Dispatcher.DispatchHandler,
+    );
+  }
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
+
+/** One request; resolves with the status once the body is drained. */
+function dispatchOnce(pool: Transport, req: H1Request): Promise<number> {
   return new Promise((resolve, reject) => {
     let status = 0;
-    pool.dispatch(opts, {
-      onRequestStart() {},
-      onResponseStart(_c, statusCode) {
-        status = statusCode;
-      },
-      onResponseData() {},
-      onResponseEnd() {
-        resolve(status);
-      },
-      onResponseError(_c, err) {
-        reject(err);
-      },
-    });
+    try {
+      pool.dispatch(req, {
+        onResponseStart(_c, statusCode) {
+          status = statusCode;
+        },
+        onResponseEnd() {
+          resolve(status);
+        },
+        onResponseError(_c, err) {
+          reject(err);
+        },
+      });
+    } catch (err) {
+      reject(err);
+    }
   });
 }
 
@@ -144,14 +190,13 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   const connections = model.type === 'closed' ? model.concurrency : model.maxInFlight;
   // undici's per-request timers (headers, body) cost more than the rest of the engine's bookkeeping at tens
   // of thousands of requests per second; one sweep over the requests in flight does the same job.
-  const pool = new Pool(base.origin, {
-    connections,
-    pipelining: 1,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    keepAliveTimeout: 30_000,
-    connect: { timeout: timeoutMs, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
-  });
+  const rejectUnauthorized = options.tls?.rejectUnauthorized ?? true;
+  const replayHeader = (options.replayHeader ?? 'idempotent-replayed').toLowerCase();
+  const keyed = (options.plan.unique ?? null) !== null;
+  const pool: Transport =
+    options.transport === 'undici'
+      ? new UndiciTransport(base.origin, connections, timeoutMs, rejectUnauthorized)
+      : new H1Pool(base, { connections, connectTimeoutMs: timeoutMs, rejectUnauthorized, keepHeaders: keyed ? [replayHeader] : [] });
   const basePath = base.pathname.replace(/\/$/, '');
   const fullPath = (p: string) => (p.startsWith('/') ? `${basePath}${p}` : `${basePath}/${p}`);
   const redact = (s: string) => (options.redactor ? options.redactor.redact(s) : s);
@@ -167,8 +212,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     let lastError = '';
     const one = async () => {
       try {
-        // The sweep does not cover warm-up: these carry undici's own timeouts.
-        await dispatchOnce(pool, { method: w.method ?? 'GET', path: fullPath(w.path), headers: w.headers ?? {}, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        // The sweep does not cover warm-up: these carry their own timeout.
+        await dispatchOnce(pool, { method: w.method ?? 'GET', path: fullPath(w.path), headers: w.headers ?? {}, timeoutMs });
         ok++;
       } catch (err) {
         failed++;
@@ -197,9 +242,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   const statusCounts = new Uint32Array(600);
   const errors: Partial<Record<NetworkErrorKind, number>> = {};
   const replies: ReplyCounts = { created: 0, replayed: 0, conflict: 0, other: 0 };
-  const replayHeader = (options.replayHeader ?? 'idempotent-replayed').toLowerCase();
   const createdStatus = new Set(options.createdStatus ?? [201]);
-  const keyed = (options.plan.unique ?? null) !== null;
   const errorSamples: ErrorSample[] = [];
   const stalls: Stall[] = [];
   const timelineResponses: number[] = [];
@@ -342,7 +385,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   let next = 0; // local index of the next request to send
   let launchNext: () => void = () => {};
 
-  class Handler implements Dispatcher.DispatchHandler {
+  class Handler implements H1Handler {
     scheduledMs: number;
     sendMs: number;
     /** Index in inFlightSlots while tracked, else -1. */
@@ -351,15 +394,15 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     replayed = false;
     bytes = 0;
     capture: Buffer[] | null = null;
-    controller: Dispatcher.DispatchController | null = null;
+    controller: H1Controller | null = null;
     constructor(scheduledMs: number, sendMs: number) {
       this.scheduledMs = scheduledMs;
       this.sendMs = sendMs;
     }
-    onRequestStart(controller: Dispatcher.DispatchController): void {
+    onRequestStart(controller: H1Controller): void {
       this.controller = controller;
     }
-    onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    onResponseStart(_c: H1Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
       this.status = statusCode;
       if (keyed) {
         const v = headers[replayHeader];
@@ -367,7 +410,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       }
       if (statusCode >= 400 && errorSamples.length < MAX_ERROR_SAMPLES) this.capture = [];
     }
-    onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    onResponseData(_c: H1Controller, chunk: Buffer): void {
       this.bytes += chunk.length;
       if (this.capture && this.bytes <= 512) this.capture.push(chunk);
     }
@@ -407,7 +450,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       }
       launchNext();
     }
-    onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    onResponseError(_c: H1Controller | null, err: Error): void {
       const end = nowMs();
       inflight--;
       untrack(this);
@@ -438,10 +481,10 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     if (req.body) bytesSent += req.body.length;
     if (lag) lag.recordValue(Math.max(1, Math.round((sendMs - scheduledMs) * 1000)));
     try {
-      pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: lastFullPath, headers: req.headers, body: req.body ?? null }, h);
+      pool.dispatch({ method: req.method, path: lastFullPath, headers: req.headers, body: req.body ?? null }, h);
     } catch (err) {
-      // undici refuses some requests synchronously (an invalid header value): counted like any failure.
-      h.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);
+      // Invalid requests (a header value with CR/LF) are refused synchronously: counted like any failure.
+      h.onResponseError(null, err as Error);
     }
   };
 
