@@ -124,6 +124,10 @@ const options = z
       .describe('Stop early on a 5xx spike (false: never).'),
     timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request timeout (connect, headers, body inactivity) in ms.'),
     workers: z.number().int().min(1).max(64).default(1).describe('Worker threads sharing the load (results merge exactly).'),
+    transport: z
+      .enum(['native', 'undici'])
+      .default('native')
+      .describe("HTTP client of the load: golive's own HTTP/1.1 connections (native, about half the CPU per request) or an undici Pool."),
     replayHeader: z.string().default('idempotent-replayed').describe('Header marking a stored replay (value true).'),
     createdStatus: z.array(z.number().int().min(100).max(599)).default([201]).describe('Statuses counted as a first create.'),
     out: z
@@ -264,6 +268,7 @@ export const loadCheck = defineCheck({
       replayHeader: o.replayHeader,
       createdStatus: o.createdStatus,
       workers: o.workers,
+      transport: o.transport,
       signal: ctx.signal,
       redactor: ctx.redactor,
       toolVersion: GOLIVE_VERSION,

@@ -46,6 +46,7 @@ const OPTIONS = {
   'warmup-path': { type: 'string' },
   timeout: { type: 'string', short: 't' },
   workers: { type: 'string', short: 'w' },
+  transport: { type: 'string' },
   'verify-json': { type: 'string' },
   'verify-metric': { type: 'string' },
   'metrics-path': { type: 'string' },
@@ -78,6 +79,7 @@ Model
       --rate <n>           Open model: requests started per second (latency from the scheduled start)
       --max-queue <n>      Open model: drop due requests beyond this many waiting
   -w, --workers <n>        Worker threads (results are merged exactly)
+      --transport <t>      HTTP client: native (golive's own HTTP/1.1, default) or undici
       --warmup <n>         Warm-up requests before the timed phase (default: one per connection; 0: none)
       --warmup-path <p>    Side-effect-free warm-up path (default /)
   -t, --timeout <time>     Per-request timeout (default 10s)
@@ -245,6 +247,10 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
   if (values.timeout !== undefined) input.timeoutMs = parseDuration(values.timeout);
   const workers = int('workers', values.workers);
   if (workers !== undefined) input.workers = workers;
+  if (values.transport !== undefined) {
+    if (values.transport !== 'native' && values.transport !== 'undici') throw new UsageError(`--transport: expected native or undici, got "${values.transport}"`);
+    input.transport = values.transport;
+  }
   if (values['verify-json'] !== undefined) {
     const [p, j] = values['verify-json'].split('#');
     if (!p || !j) throw new UsageError('--verify-json: expected <path>#<json path>, e.g. /v1/events#count');

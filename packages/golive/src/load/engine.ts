@@ -155,9 +155,12 @@ function dispatchOnce(pool: Transport, req: H1Request): Promise<number> {
     let status = 0;
     try {
       pool.dispatch(req, {
+        // undici recognises its current handler interface by onRequestStart.
+        onRequestStart() {},
         onResponseStart(_c, statusCode) {
           status = statusCode;
         },
+        onResponseData() {},
         onResponseEnd() {
           resolve(status);
         },

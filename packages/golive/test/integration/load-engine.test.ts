@@ -14,21 +14,24 @@ describe('closed model', () => {
   });
   after(() => srv.close());
 
-  test('sends exactly the total at the concurrency and records every latency', async () => {
-    const plan = await buildPlan(scenario(), 300);
-    const r = await runEngine({ baseUrl: srv.url, plan, model: { type: 'closed', concurrency: 10, total: 300 }, warmup: { requests: 10, path: '/warm' } });
-    assert.equal(r.requests.sent, 300);
-    assert.equal(r.requests.responses, 300);
-    assert.equal(r.statusCodes['200'], 300);
-    assert.equal(r.bytes.received, 300 * 5);
-    assert.equal(r.latency.n, 300);
-    assert.equal(r.latency.source, 'exact');
-    assert.equal(r.samplesUs?.latency?.length, 300);
-    assert.ok((r.latency.p50Ms ?? 0) > 0);
-    assert.equal(r.warmup?.ok, 10);
-    assert.equal(srv.seen.filter((s) => s.url === '/warm').length, 10, 'warm-up requests are not part of the timed phase');
-    assert.equal(srv.seen.filter((s) => s.url === '/x').length, 300);
-  });
+  for (const transport of ['native', 'undici'] as const) {
+    test(`${transport} transport: sends exactly the total at the concurrency and records every latency`, async () => {
+      srv.seen.length = 0;
+      const plan = await buildPlan(scenario(), 300);
+      const r = await runEngine({ baseUrl: srv.url, plan, transport, model: { type: 'closed', concurrency: 10, total: 300 }, warmup: { requests: 10, path: '/warm' } });
+      assert.equal(r.requests.sent, 300);
+      assert.equal(r.requests.responses, 300);
+      assert.equal(r.statusCodes['200'], 300);
+      assert.equal(r.bytes.received, 300 * 5);
+      assert.equal(r.latency.n, 300);
+      assert.equal(r.latency.source, 'exact');
+      assert.equal(r.samplesUs?.latency?.length, 300);
+      assert.ok((r.latency.p50Ms ?? 0) > 0);
+      assert.equal(r.warmup?.ok, 10);
+      assert.equal(srv.seen.filter((s) => s.url === '/warm').length, 10, 'warm-up requests are not part of the timed phase');
+      assert.equal(srv.seen.filter((s) => s.url === '/x').length, 300);
+    });
+  }
 
   test('a duration-bound run ends on time', async () => {
     const plan = await buildPlan(scenario());
