@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -141,8 +141,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       jsonParser(req, buf.toString('utf8'), done);
     });
 
-    await app.register(helmet, {
-      global: true,
+    // Helmet's middleware is built once here and applied to every answer (404, 413 and 429 included, as the
+    // hook runs first). @fastify/helmet rebuilds the middleware, CSP parsing included, on every request:
+    // about 6 % of a cheap route's CPU in a profile of /health/live.
+    const securityHeaders = helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -161,6 +163,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       frameguard: { action: 'deny' },
       referrerPolicy: { policy: 'no-referrer' },
       crossOriginResourcePolicy: { policy: 'same-origin' },
+    });
+    app.addHook('onRequest', (req, reply, next) => {
+      securityHeaders(req.raw, reply.raw, (err?: unknown) => next(err instanceof Error ? err : undefined));
     });
     await app.register(cookie);
     await app.register(rateLimit, {
