@@ -62,6 +62,13 @@ describe('golive load and load-check', () => {
     assert.equal(merged.code, 0, merged.stdout);
   });
 
+  test('--transport undici runs the same load on an undici Pool', async () => {
+    const r = await golive(['load', `${srv.url}/`, '-n', '200', '-c', '4', '--transport', 'undici', '--json', '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as { requests: { responses: number; failed: number } };
+    assert.deepEqual([json.requests.responses, json.requests.failed], [200, 0]);
+  });
+
   test('a threshold that fails exits 1', async () => {
     const r = await golive(['load', `${srv.url}/`, '-n', '100', '-c', '2', '--threshold', 'p50 < 0.001', '-q']);
     assert.equal(r.code, 1);
@@ -78,7 +85,7 @@ describe('golive load and load-check', () => {
 
     const junk = join(dir, 'junk.json');
     await writeFile(junk, '{"format":"something-else"}');
-    for (const args of [['load-check', junk], ['load-check', join(dir, 'missing.json')], ['load', 'not-a-url'], ['load', srv.url, '-c', 'many'], ['load', srv.url, '-n', '10', '--threshold', 'p95 <']]) {
+    for (const args of [['load-check', junk], ['load-check', join(dir, 'missing.json')], ['load', 'not-a-url'], ['load', srv.url, '-c', 'many'], ['load', srv.url, '-n', '10', '--threshold', 'p95 <'], ['load', srv.url, '-n', '10', '--transport', 'curl']]) {
       const r = await golive(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /GOLIVE_ERR_/);
