@@ -71,8 +71,8 @@ function protocolError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-function invalidArg(message: string): Error {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
+function invalidArg(message: string, code = 'ERR_INVALID_ARG_VALUE'): Error {
+  return Object.assign(new TypeError(message), { code });
 }
 
 class Controller implements H1Controller {
@@ -451,6 +451,13 @@ class Connection {
   }
 }
 
+/** A request waiting for a free connection, its head already serialised. */
+interface Queued {
+  req: H1Request;
+  handler: H1Handler;
+  head: Buffer;
+}
+
 interface Target {
   tls: boolean;
   host: string;
@@ -468,7 +475,7 @@ export class H1Pool {
   private readonly max: number;
   private readonly conns = new Set<Connection>();
   private readonly idle: Connection[] = [];
-  private queue: [H1Request, H1Handler][] = [];
+  private queue: Queued[] = [];
   private queueHead = 0;
   private closed = false;
   private closeWaiters: (() => void)[] = [];
@@ -503,15 +510,15 @@ export class H1Pool {
       this.conns.add(conn);
     }
     if (conn) conn.send(req, handler, head);
-    else this.queue.push([req, handler]);
+    else this.queue.push({ req, handler, head });
   }
 
   /** Request head bytes (validated once per distinct request object). */
   private serialize(req: H1Request): Buffer {
     const bodyLength = req.body ? (typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length) : -1;
     if (req.headers === this.lastHeaders && req.path === this.lastPath && req.method === this.lastMethod && bodyLength === this.lastBodyLength) return this.lastHead;
-    if (!METHOD.test(req.method)) throw invalidArg(`invalid method ${JSON.stringify(req.method)}`);
-    if (!req.path.startsWith('/') || BAD_PATH.test(req.path)) throw invalidArg(`invalid request path ${JSON.stringify(req.path.slice(0, 80))}`);
+    if (!METHOD.test(req.method)) throw invalidArg(`invalid method ${JSON.stringify(req.method)}`, 'ERR_INVALID_HTTP_TOKEN');
+    if (!req.path.startsWith('/') || BAD_PATH.test(req.path)) throw invalidArg(`invalid request path ${JSON.stringify(req.path.slice(0, 80))}`, 'ERR_INVALID_CHAR');
     let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
     let hasHost = false;
     let hasLength = false;
@@ -519,8 +526,8 @@ export class H1Pool {
       for (const name in req.headers) {
         const value = req.headers[name];
         if (value === undefined) continue;
-        if (!TOKEN.test(name)) throw Object.assign(new TypeError(`invalid header name ${JSON.stringify(name.slice(0, 40))}`), { code: 'ERR_INVALID_HTTP_TOKEN' });
-        if (BAD_VALUE.test(value)) throw Object.assign(new TypeError(`invalid value for header ${name}`), { code: 'ERR_INVALID_CHAR' });
+        if (!TOKEN.test(name)) throw invalidArg(`invalid header name ${JSON.stringify(name.slice(0, 40))}`, 'ERR_INVALID_HTTP_TOKEN');
+        if (BAD_VALUE.test(value)) throw invalidArg(`invalid value for header ${name}`, 'ERR_INVALID_CHAR');
         const lower = name.toLowerCase();
         if (lower === 'host') hasHost = true;
         else if (lower === 'content-length') {
@@ -547,13 +554,13 @@ export class H1Pool {
   /** A connection finished its request and stays open: the next queued request goes on it. */
   release(conn: Connection): void {
     if (this.queueHead < this.queue.length) {
-      const item = this.queue[this.queueHead] as [H1Request, H1Handler];
-      this.queue[this.queueHead++] = undefined as unknown as [H1Request, H1Handler];
+      const item = this.queue[this.queueHead] as Queued;
+      this.queue[this.queueHead++] = undefined as unknown as Queued;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;
       }
-      this.sendQueued(conn, item);
+      conn.send(item.req, item.handler, item.head);
       return;
     }
     if (this.closed) {
@@ -561,18 +568,6 @@ export class H1Pool {
       return;
     }
     this.idle.push(conn);
-  }
-
-  private sendQueued(conn: Connection, [req, handler]: [H1Request, H1Handler]): void {
-    let head: Buffer;
-    try {
-      head = this.serialize(req);
-    } catch (err) {
-      this.idle.push(conn);
-      handler.onResponseError?.(new Controller(null, handler), err as Error);
-      return;
-    }
-    conn.send(req, handler, head);
   }
 
   onConnectionClosed(conn: Connection): void {
@@ -608,7 +603,7 @@ export class H1Pool {
     this.queueHead = 0;
     for (const c of [...this.conns]) c.fail(err());
     this.idle.length = 0;
-    for (const [, h] of queued) h.onResponseError?.(new Controller(null, h), err());
+    for (const { handler } of queued) handler.onResponseError?.(new Controller(null, handler), err());
     return Promise.resolve();
   }
 }

@@ -216,14 +216,18 @@ describe('requests', () => {
   test('header injection and invalid requests are refused before anything is sent', async () => {
     const s = await serve((sock) => sock.write(ok('x')));
     const pool = new H1Pool(s.url);
-    const refused = (req: Partial<H1Request>) => assert.throws(() => pool.dispatch({ method: 'GET', path: '/', headers: {}, ...req }, {}), (err: Error) => classifyError(err).kind !== 'other' || /invalid|managed|match/.test(err.message));
-    refused({ headers: { 'x-a': 'v\r\nx-injected: 1' } });
-    refused({ headers: { 'bad name': 'v' } });
-    refused({ path: '/a b' });
-    refused({ path: 'no-slash' });
-    refused({ method: 'G T' });
-    refused({ headers: { 'transfer-encoding': 'chunked' } });
-    refused({ method: 'POST', headers: { 'content-length': '99' }, body: Buffer.from('short') });
+    const refused = (req: Partial<H1Request>, code: string, kind: string) =>
+      assert.throws(
+        () => pool.dispatch({ method: 'GET', path: '/', headers: {}, ...req }, {}),
+        (err: Error & { code?: string }) => err.code === code && classifyError(err).kind === kind,
+      );
+    refused({ headers: { 'x-a': 'v\r\nx-injected: 1' } }, 'ERR_INVALID_CHAR', 'protocol');
+    refused({ headers: { 'bad name': 'v' } }, 'ERR_INVALID_HTTP_TOKEN', 'protocol');
+    refused({ path: '/a b' }, 'ERR_INVALID_CHAR', 'protocol');
+    refused({ path: 'no-slash' }, 'ERR_INVALID_CHAR', 'protocol');
+    refused({ method: 'G T' }, 'ERR_INVALID_HTTP_TOKEN', 'protocol');
+    refused({ headers: { 'transfer-encoding': 'chunked' } }, 'ERR_INVALID_ARG_VALUE', 'other');
+    refused({ method: 'POST', headers: { 'content-length': '99' }, body: Buffer.from('short') }, 'ERR_INVALID_ARG_VALUE', 'other');
     assert.equal(s.connections(), 0);
     await pool.close();
   });
