@@ -17,7 +17,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { stripeRoutes } from './routes/stripe.ts';
 import { webRoutes } from './routes/web.ts';
-import { pruneSeenSignatures } from './services/ingest.ts';
+import { IngestQueue, pruneSeenSignatures } from './services/ingest.ts';
 import { createNotifier } from './services/notifier.ts';
 import { TenantDirectory, upsertTenant } from './services/tenants.ts';
 import type { AppState } from './types.ts';
@@ -119,6 +119,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       config,
       db,
       tenants: new TenantDirectory(db, options.tenantCacheTtlMs),
+      ingest: new IngestQueue(db, {
+        maxBatch: config.ingestBatchMax,
+        // Each running batch holds a pooled connection: leave half of the pool to the other routes.
+        maxInFlight: db.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.databasePoolMax / 2)),
+        onBatch: (n) => metrics.ingestBatchSize.observe(n),
+      }),
       metrics,
       notifier: createNotifier(db, { mode: config.notifyMode, smtpUrl: config.smtpUrl, emailFrom: config.emailFrom }),
       state,

@@ -62,6 +62,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
+  INGEST_BATCH_MAX: intFromEnv(1, 1000).default(64),
   PILOT_DATA_DIR: z.string().trim().min(1).optional(),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().trim().startsWith('whsec_', 'expected a value starting with whsec_').optional(),
@@ -114,6 +115,8 @@ export interface PilotConfig {
   /** PostgreSQL connection string; when unset pilot embeds PGlite. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** Most concurrent ingests committed in one transaction (group commit); 1 = one transaction each. */
+  ingestBatchMax: number;
   /** PGlite data directory; `memory://` keeps everything in memory. */
   dataDir: string;
   redisUrl: string | undefined;
@@ -234,6 +237,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       logLevel: e.LOG_LEVEL,
       databaseUrl: e.DATABASE_URL,
       databasePoolMax: e.DATABASE_POOL_MAX,
+      ingestBatchMax: e.INGEST_BATCH_MAX,
       dataDir: e.PILOT_DATA_DIR ?? (e.APP_ENV === 'test' ? 'memory://' : '.pilot-data'),
       redisUrl: e.REDIS_URL,
       stripeWebhookSecret,
@@ -299,6 +303,7 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     logLevel: c.logLevel,
     database: c.databaseUrl ? `postgres ${redactUrl(c.databaseUrl)}` : `pglite ${c.dataDir}`,
     databasePoolMax: c.databasePoolMax,
+    ingestBatchMax: c.ingestBatchMax,
     redis: c.redisUrl ? redactUrl(c.redisUrl) : '[unset: in-memory rate limit]',
     stripeWebhookSecret: flag(c.stripeWebhookSecret),
     stripeSecretKey: c.stripeSecretKey

@@ -1,6 +1,7 @@
 import type { PilotConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { PilotMetrics } from './plugins/metrics.ts';
+import type { IngestQueue } from './services/ingest.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { TenantContext, TenantDirectory } from './services/tenants.ts';
 
@@ -16,6 +17,8 @@ export interface PilotServices {
   config: PilotConfig;
   db: Db;
   tenants: TenantDirectory;
+  /** Group commit of signed ingests. */
+  ingest: IngestQueue;
   metrics: PilotMetrics;
   notifier: Notifier;
   state: AppState;

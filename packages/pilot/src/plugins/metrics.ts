@@ -10,6 +10,7 @@ export interface PilotMetrics {
   eventsDeduplicated: Counter<'tenant' | 'outcome'>;
   signaturesRejected: Counter<'reason'>;
   webhooksReceived: Counter<'provider' | 'outcome'>;
+  ingestBatchSize: Histogram;
 }
 
 /** Creates the registry with process metrics, HTTP metrics and the domain counters. */
@@ -53,6 +54,12 @@ export function createMetrics(): PilotMetrics {
       name: 'pilot_webhooks_received_total',
       help: 'Provider webhooks by outcome',
       labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
+    ingestBatchSize: new Histogram({
+      name: 'pilot_ingest_batch_size',
+      help: 'Ingest requests stored per transaction (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
       registers: [registry],
     }),
   };

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../lib/http-errors.ts';
 import { parseSignatureHeader, sha256Hex, verifySignature } from '../lib/signature.ts';
-import { ingestEvent } from '../services/ingest.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,7 +23,7 @@ async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<v
 
 /** `/v1/events`: signed, idempotent ingest and tenant-scoped reads. */
 export async function eventRoutes(app: FastifyInstance): Promise<void> {
-  const { db, metrics } = app.pilot;
+  const { db, metrics, ingest } = app.pilot;
   app.addHook('onRequest', authenticate);
 
   app.post('/v1/events', async (req, reply) => {
@@ -52,7 +51,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
       metrics.signaturesRejected.inc({ reason: verdict.reason });
       return sendError(reply, 401, `signature_${verdict.reason}`, signatureMessage(verdict.reason));
     }
-    const outcome = await ingestEvent(db, {
+    const outcome = await ingest.submit({
       tenantId: tenant.tenantId,
       signature: parsed.v1,
       idempotencyKey,
