@@ -2,12 +2,21 @@
 // then the seeds' go/no-go load (2000 requests over 400 keys at concurrency 75) with its p95.
 // Run: ./node_modules/.bin/node bench/pilot-ingest.ts   (PILOT_BENCH_SECONDS=10 to change the duration)
 // Each server runs in its own process; the load generator (autocannon) runs here.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+// Last, a cost account: CPU per request of the load generator and of pilot's plugin stack (GET /health/live),
+// and the PostgreSQL backend's CPU per stored event (pilot_ingest_batch, batches of 64, read from /proc),
+// summed into the cores a durable ingest at half the bare route's rate needs at the very least.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
+import { migrate } from '../packages/pilot/src/db/migrate.ts';
+import { PostgresDb } from '../packages/pilot/src/db/postgres.ts';
 import { signRequest } from '../packages/pilot/src/lib/signature.ts';
+import { ingestBatch } from '../packages/pilot/src/services/ingest.ts';
+import { upsertTenant } from '../packages/pilot/src/services/tenants.ts';
 
 // autocannon ships no type declarations: type the part this benchmark uses.
 interface LoadRequest {
@@ -51,6 +60,32 @@ console.log(JSON.stringify({ msg: 'listening', url: 'http://127.0.0.1:' + app.se
 interface Server {
   child: ChildProcess;
   url: string;
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+function processCpuSec(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU microseconds per request of the server process and of this process (the load generator) during `fn`. */
+async function withCpu<T extends { total: number }>(
+  serverPid: number | undefined,
+  fn: () => Promise<T>,
+): Promise<T & { serverUsPerReq: number; clientUsPerReq: number }> {
+  const s0 = processCpuSec(serverPid);
+  const c0 = process.cpuUsage();
+  const r = await fn();
+  const c = process.cpuUsage(c0);
+  const serverUsPerReq = ((processCpuSec(serverPid) - s0) * 1e6) / r.total;
+  return { ...r, serverUsPerReq, clientUsPerReq: (c.user + c.system) / r.total };
 }
 
 function startProcess(args: string[], env: Record<string, string>): Promise<Server> {
@@ -249,14 +284,24 @@ async function storedCount(url: string): Promise<number> {
 const fmt = (o: Outcome) =>
   `${o.rps.toFixed(0)} req/s, p50 ${o.p50Ms} ms, p95 ${o.p95Ms} ms, p99 ${o.p99Ms} ms, statuses ${JSON.stringify(o.statuses)}, errors ${o.errors}`;
 
-async function benchPilot(label: string, env: Record<string, string>, bareRps: number): Promise<void> {
+/** CPU microseconds a request costs outside the database: pilot's plugin stack and the load generator. */
+interface StackCost {
+  pilotUs: number;
+  clientUs: number;
+}
+
+async function benchPilot(label: string, env: Record<string, string>, bareRps: number): Promise<StackCost> {
   // PILOT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = (process.env.PILOT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const pilot = await startProcess([...nodeArgs, PILOT_SERVER], pilotEnv(env));
   try {
-    const live = await load({ url: `${pilot.url}/health/live`, connections: CONNECTIONS, duration: SECONDS });
+    const live = await withCpu(pilot.child.pid, () =>
+      load({ url: `${pilot.url}/health/live`, connections: CONNECTIONS, duration: SECONDS }),
+    );
     console.log(`pilot GET /health/live [${label}] (all plugins, no database): ${fmt(live)}`);
-    console.log(`  ratio live/bare: ${(live.rps / bareRps).toFixed(3)}`);
+    console.log(
+      `  ratio live/bare: ${(live.rps / bareRps).toFixed(3)}; CPU per request: pilot ${live.serverUsPerReq.toFixed(1)} µs, load generator ${live.clientUsPerReq.toFixed(1)} µs`,
+    );
     const tp = await ingestThroughput(pilot.url);
     console.log(`pilot ingest [${label}] (new key each request, c=${CONNECTIONS}, ${SECONDS}s): ${fmt(tp)}`);
     console.log(`  ratio ingest/bare: ${(tp.rps / bareRps).toFixed(3)} (target >= 0.5)`);
@@ -266,9 +311,59 @@ async function benchPilot(label: string, env: Record<string, string>, bareRps: n
     const ok = (g.statuses['201'] ?? 0) + (g.statuses['409'] ?? 0);
     console.log(`go/no-go [${label}] 2000 req / 400 keys / c=75: ${fmt(g)}`);
     console.log(`  p95 ${g.p95Ms} ms (target < 1000 ms), answered 201/409: ${ok}/${g.total}, events stored: ${stored} (expected 400)`);
+    return { pilotUs: live.serverUsPerReq, clientUs: live.clientUsPerReq };
   } finally {
     await stop(pilot);
   }
+}
+
+/**
+ * The PostgreSQL backend's CPU per stored event when pilot's own statement stores events in batches of 64
+ * over one connection (no HTTP, no round trip per event): the least database work a durable ingest costs.
+ */
+async function databaseCostPerEvent(url: string): Promise<number> {
+  const db = await PostgresDb.open({ connectionString: url, poolMax: 1 });
+  try {
+    await db.withClient((c) => migrate(c));
+    await upsertTenant(db, { tenantId: TENANT, apiKey: API_KEY, signingSecret: SECRET, keyId: 'k1' });
+    const backendPid = Number((await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid);
+    const batch = (round: number) =>
+      Array.from({ length: 64 }, (_, i) => {
+        const key = `floor-${round}-${i}-${randomUUID()}`;
+        return {
+          tenantId: TENANT,
+          signature: randomBytes(32).toString('hex'),
+          idempotencyKey: key,
+          requestHash: randomBytes(32).toString('hex'),
+          payloadJson: JSON.stringify({ type: 'bench', key, value: i }),
+        };
+      });
+    for (let r = 0; r < 20; r++) await ingestBatch(db, batch(r)); // warm-up: plans, caches
+    const rounds = 300;
+    const cpu0 = processCpuSec(backendPid);
+    for (let r = 0; r < rounds; r++) {
+      const out = await ingestBatch(db, batch(1000 + r));
+      if (out.some((o) => o.kind !== 'created')) throw new Error('a floor batch did not store every event');
+    }
+    return ((processCpuSec(backendPid) - cpu0) * 1e6) / (rounds * 64);
+  } finally {
+    await db.close();
+  }
+}
+
+function costAccount(bareRps: number, stack: StackCost, dbUs: number): void {
+  const target = bareRps / 2;
+  const perReq = stack.pilotUs + stack.clientUs + dbUs;
+  const cores = (target * perReq) / 1e6;
+  const have = availableParallelism();
+  console.log('cost account of a durable ingest (CPU µs per request, each a lower bound):');
+  console.log(
+    `  pilot plugin stack (GET /health/live) ${stack.pilotUs.toFixed(1)} + load generator ${stack.clientUs.toFixed(1)} + PostgreSQL backend per stored event ${dbUs.toFixed(1)} = ${perReq.toFixed(1)} µs`,
+  );
+  console.log(
+    `  half the bare route (${target.toFixed(0)} req/s) needs >= ${cores.toFixed(2)} CPUs; this machine has ${have}: ${cores > have ? 'unreachable here' : 'not excluded by this account'}`,
+  );
+  console.log(`  ceiling from this account: ingest/bare <= ${(have / perReq / (bareRps / 1e6)).toFixed(3)}`);
 }
 
 async function main(): Promise<void> {
@@ -284,7 +379,11 @@ async function main(): Promise<void> {
   await benchPilot('PGlite', {}, bareOutcome.rps);
   if (process.env.PILOT_BENCH_SKIP_PG === '1') return;
   if (await reachable(5432)) {
-    await withPostgres((url) => benchPilot('PostgreSQL', { DATABASE_URL: url, DATABASE_POOL_MAX: '20' }, bareOutcome.rps));
+    const stack = await withPostgres((url) =>
+      benchPilot('PostgreSQL', { DATABASE_URL: url, DATABASE_POOL_MAX: '20' }, bareOutcome.rps),
+    );
+    const dbUs = await withPostgres(databaseCostPerEvent);
+    costAccount(bareOutcome.rps, stack, dbUs);
   } else {
     console.log('PostgreSQL on 127.0.0.1:5432 unreachable: PostgreSQL run skipped');
   }

@@ -201,7 +201,7 @@ export class IngestQueue {
       for (const p of batch) await ingestEvent(this.#db, p.request).then(p.resolve, p.reject);
       return;
     }
-    batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
   }
 }
 
