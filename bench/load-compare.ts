@@ -3,9 +3,10 @@
 //
 // 1. Throughput at 50 connections against a fast server: requests/s of each client, ratios against wrk and
 //    autocannon, and each client's CPU per request (user + system time of the client process, read from the
-//    waiting shell's cutime/cstime in /proc, so start-up is included for every client alike).
+//    waiting shell's cutime/cstime in /proc, so start-up is included for every client alike). Then 1b: the
+//    same against the C server answering at once, which no client saturates (client-bound throughput).
 // 2. A server with a fixed 20 ms delay: p50 and p99 against 20 ms, and Little's law for the closed model
-//    (mean latency ≈ concurrency / throughput).
+//    (mean latency ≈ concurrency / throughput); beside them a minimal Node client (the runtime's floor).
 // 3. A server that stalls 200 ms every second: golive's open model at a fixed rate (p99 should be ≈ 190 ms,
 //    and the stall flagged) beside closed-model runs (golive closed, wrk) that do not see it.
 // The server runs in its own process pinned to CPU 1 (taskset), the clients on CPU 0, one after the other.
@@ -26,7 +27,7 @@ const CONNECTIONS = 50;
 const GOLIVE_BIN = existsSync(`${ROOT}packages/golive/dist/cli/main.js`) ? `${ROOT}packages/golive/bin/golive.js` : `${ROOT}packages/golive/src/cli/main.ts`;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-type Mode = 'fast' | 'delay20' | 'stall';
+type Mode = 'fast' | 'delay20' | 'stall' | 'instant';
 
 const pinned = (cpu: number, cmd: string[]): string[] => (existsSync('/usr/bin/taskset') && availableParallelism() > 1 ? ['taskset', '-c', String(cpu), ...cmd] : cmd);
 
@@ -44,7 +45,9 @@ const DELAY_SERVER = process.argv[2] === '--serve' ? null : buildDelayServer();
 
 async function startServer(mode: Mode): Promise<{ url: string; child: ChildProcess }> {
   const [cmd, ...args] =
-    mode === 'delay20' && DELAY_SERVER ? pinned(1, [DELAY_SERVER, '20000']) : pinned(1, [NODE, new URL(import.meta.url).pathname, '--serve', mode]);
+    (mode === 'delay20' || mode === 'instant') && DELAY_SERVER
+      ? pinned(1, [DELAY_SERVER, mode === 'delay20' ? '20000' : '0'])
+      : pinned(1, [NODE, new URL(import.meta.url).pathname, '--serve', mode === 'instant' ? 'fast' : mode]);
   const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
@@ -150,6 +153,13 @@ async function autocannon(url: string, connections: number, seconds: number): Pr
   return { name: 'autocannon', rps: j.requests.total / j.duration, requests: j.requests.total, p50Ms: j.latency.p50, p99Ms: j.latency.p99, meanMs: j.latency.average, cpuSec: r.cpuSec };
 }
 
+/** The runtime's floor: bench/fixtures/raw-node-client.ts, a Node client without parser or histogram. */
+async function rawNode(url: string, connections: number, seconds: number, warmup: number): Promise<Figures> {
+  const r = await runClient([NODE, `${ROOT}bench/fixtures/raw-node-client.ts`, url, String(connections), String(seconds), String(warmup)]);
+  const j = JSON.parse(r.stdout) as { requests: number; durationSec: number; p50Ms: number; p99Ms: number; meanMs: number };
+  return { name: 'node raw', rps: j.requests / j.durationSec, requests: j.requests, p50Ms: j.p50Ms, p99Ms: j.p99Ms, meanMs: j.meanMs, cpuSec: r.cpuSec };
+}
+
 interface GoliveJson {
   requests: { responses: number; failed: number };
   throughput: { requestsPerSec: number };
@@ -238,29 +248,43 @@ async function main(): Promise<void> {
   if (w) verdict(g.rps >= 0.9 * w.rps, `golive/wrk throughput ${(g.rps / w.rps).toFixed(2)}× (target ≥ 0.9×); CPU per request ${(cpu(g) / cpu(w)).toFixed(2)}× wrk's`);
   verdict(g.rps >= a.rps, `golive/autocannon throughput ${(g.rps / a.rps).toFixed(2)}× (target ≥ 1.0×); CPU per request ${(cpu(g) / cpu(a)).toFixed(2)}× autocannon's`);
 
+  // 1b. The Node server above is the bottleneck on a quiet machine (every client then measures the server).
+  // The C server answering at once is faster than every client: what each client can drive from one CPU.
+  if (DELAY_SERVER) {
+    console.log('\n1b. Throughput, client-bound: C server answering at once (bench/fixtures/delay-server.c, delay 0), one round');
+    const wb = await fresh('instant', (u) => wrk(u, CONNECTIONS, SECONDS));
+    const ab = await fresh('instant', (u) => autocannon(u, CONNECTIONS, SECONDS));
+    const gb = (await fresh('instant', (u) => golive(u, ['-c', String(CONNECTIONS), '--duration', `${SECONDS}s`]))).f;
+    table([...(wb ? [wb] : []), ab, gb]);
+    if (wb) verdict(gb.rps >= 0.9 * wb.rps, `client-bound golive/wrk throughput ${(gb.rps / wb.rps).toFixed(2)}× (target ≥ 0.9×)`);
+    verdict(gb.rps >= ab.rps, `client-bound golive/autocannon throughput ${(gb.rps / ab.rps).toFixed(2)}× (target ≥ 1.0×)`);
+  }
+
   // 2. fixed 20 ms delay
   console.log(
     `\n2. Fixed 20 ms delay, closed model, ${ROUNDS} interleaved rounds (${DELAY_SERVER ? 'C server, bench/fixtures/delay-server.c' : 'Node server: no C compiler found, its own timer jitter shows in every client'})`,
   );
   const short = Math.min(SECONDS, 5);
   // golive warms up with 1 000 requests (20 per connection) so its JIT is hot before the timed phase.
-  const rounds2: { w: Figures | null; a: Figures; g: Figures }[] = [];
+  // "node raw" (bench/fixtures/raw-node-client.ts, same warm-up) is the runtime's own floor on this machine.
+  const rounds2: { w: Figures | null; a: Figures; g: Figures; r: Figures }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     rounds2.push({
       w: await fresh('delay20', (u) => wrk(u, CONNECTIONS, short)),
       a: await fresh('delay20', (u) => autocannon(u, CONNECTIONS, short)),
       g: (await fresh('delay20', (u) => golive(u, ['-c', String(CONNECTIONS), '--duration', `${short}s`, '--warmup', '1000']))).f,
+      r: await fresh('delay20', (u) => rawNode(u, CONNECTIONS, short, 1000)),
     });
   }
   const byP99 = (list: Figures[]): Figures => {
     const sorted = [...list].sort((x, y) => (x.p99Ms ?? 0) - (y.p99Ms ?? 0));
     return sorted[Math.floor(sorted.length / 2)] as Figures;
   };
-  console.log(`  p99 of every round (ms): ${rounds2.map((r, i) => `#${i + 1} wrk ${f1(r.w?.p99Ms, 2)} · autocannon ${f1(r.a.p99Ms, 2)} · golive ${f1(r.g.p99Ms, 2)}`).join(' | ')}`);
+  console.log(`  p99 of every round (ms): ${rounds2.map((r, i) => `#${i + 1} wrk ${f1(r.w?.p99Ms, 2)} · autocannon ${f1(r.a.p99Ms, 2)} · golive ${f1(r.g.p99Ms, 2)} · node raw ${f1(r.r.p99Ms, 2)}`).join(' | ')}`);
   console.log(`  median round by p99:`);
   const w2 = rounds2[0]?.w ? byP99(rounds2.map((r) => r.w as Figures)) : null;
   const g2 = byP99(rounds2.map((r) => r.g));
-  const rows2: Figures[] = [...(w2 ? [w2] : []), byP99(rounds2.map((r) => r.a)), g2];
+  const rows2: Figures[] = [...(w2 ? [w2] : []), byP99(rounds2.map((r) => r.a)), g2, byP99(rounds2.map((r) => r.r))];
   table(rows2);
   verdict(Math.abs((g2.p50Ms ?? 0) - 20) <= 1, `golive p50 ${f1(g2.p50Ms, 3)} ms within 1 ms of 20 ms`);
   verdict(Math.abs((g2.p99Ms ?? 0) - 20) <= 1, `golive p99 ${f1(g2.p99Ms, 3)} ms within 1 ms of 20 ms`);
