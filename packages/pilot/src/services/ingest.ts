@@ -58,6 +58,15 @@ export async function ingestEvent(db: Db, r: IngestRequest): Promise<IngestOutco
  * All or nothing: when it throws, nothing of the batch is stored.
  */
 export async function ingestBatch(db: Db, items: readonly IngestRequest[]): Promise<IngestOutcome[]> {
+  const answer = await storeBatch(db, items);
+  return items.map((_, i) => answer(i));
+}
+
+/**
+ * Runs the batch statement; once it has committed, returns the mapping of item i to its outcome (which
+ * throws for that item alone if the statement returned nothing valid for it).
+ */
+async function storeBatch(db: Db, items: readonly IngestRequest[]): Promise<(i: number) => IngestOutcome> {
   const ids = items.map(() => randomUUID());
   const bodies = items.map((r, i) => createdBody(ids[i]!, r.idempotencyKey));
   const res = await db.query<OutcomeRow & { ord: number }>(
@@ -75,7 +84,7 @@ export async function ingestBatch(db: Db, items: readonly IngestRequest[]): Prom
     ],
   );
   const byOrd = new Map(res.rows.map((row) => [Number(row.ord), row]));
-  return items.map((_, i) => toOutcome(byOrd.get(i + 1), bodies[i]!));
+  return (i) => toOutcome(byOrd.get(i + 1), bodies[i]!);
 }
 
 interface OutcomeRow {
@@ -190,9 +199,9 @@ export class IngestQueue {
       await ingestEvent(this.#db, p.request).then(p.resolve, p.reject);
       return;
     }
-    let outcomes: IngestOutcome[];
+    let answer: (i: number) => IngestOutcome;
     try {
-      outcomes = await ingestBatch(
+      answer = await storeBatch(
         this.#db,
         batch.map((p) => p.request),
       );
@@ -201,7 +210,14 @@ export class IngestQueue {
       for (const p of batch) await ingestEvent(this.#db, p.request).then(p.resolve, p.reject);
       return;
     }
-    for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+    // Committed: never retried from here (a retry would meet its own signature and answer "replayed").
+    for (const [i, p] of batch.entries()) {
+      try {
+        p.resolve(answer(i));
+      } catch (err) {
+        p.reject(err);
+      }
+    }
   }
 }
 

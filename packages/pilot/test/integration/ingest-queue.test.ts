@@ -150,3 +150,24 @@ test('through the app: concurrent signed ingests share transactions and each is 
   assert.ok(count - batchesBefore < 31, `31 requests in ${count - batchesBefore} transactions`);
   assert.ok(sum >= 31);
 });
+
+test('IngestQueue: after a batch has committed, an item without a valid answer fails alone and nothing is retried', async () => {
+  // The real database, with the batch statement's last answer row dropped on the way back.
+  const lossy: Db = Object.create(db, {
+    query: {
+      value: async (sql: string, params?: unknown[]) => {
+        const r = await db.query(sql, params);
+        return sql.includes('pilot_ingest_batch') ? { rows: r.rows.slice(0, -1), rowCount: r.rowCount - 1 } : r;
+      },
+    },
+  });
+  const q = new IngestQueue(lossy, { maxBatch: 64, maxInFlight: 1 });
+  const items = Array.from({ length: 4 }, () => req());
+  const settled = await Promise.allSettled(items.map((r) => q.submit(r)));
+  assert.deepEqual(
+    settled.map((s) => (s.status === 'fulfilled' ? s.value.kind : 'rejected')),
+    ['created', 'created', 'created', 'rejected'],
+  );
+  // All four were committed by the one statement; a retry would have answered "signature_replayed".
+  assert.equal(await countEvents(TENANT_A.tenantId, items.map((r) => r.idempotencyKey)), 4);
+});
