@@ -415,7 +415,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     }
     onResponseData(_c: H1Controller, chunk: Buffer): void {
       this.bytes += chunk.length;
-      if (this.capture && this.bytes <= 512) this.capture.push(chunk);
+      // The chunk is a view into the client's read buffer: copied to be kept.
+      if (this.capture && this.bytes <= 512) this.capture.push(Buffer.from(chunk));
     }
     onResponseEnd(): void {
       const end = nowMs();

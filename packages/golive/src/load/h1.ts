@@ -41,6 +41,7 @@ export interface H1Controller {
 export interface H1Handler {
   onRequestStart?(controller: H1Controller, context: unknown): void;
   onResponseStart?(controller: H1Controller, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void;
+  /** `chunk` is a view into the pool's read buffer, valid during this call only: copy what is kept. */
   onResponseData?(controller: H1Controller, chunk: Buffer): void;
   onResponseEnd?(controller: H1Controller, trailers: Record<string, string | string[] | undefined>): void;
   onResponseError?(controller: H1Controller, err: Error): void;
@@ -118,9 +119,17 @@ class Connection {
   constructor(pool: H1Pool) {
     this.pool = pool;
     const o = pool.target;
+    // Reads land in the pool's one buffer and reach onData directly: no Buffer per read, no stream push.
+    const onread = {
+      buffer: pool.readBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        this.onData((buf as Buffer).subarray(0, n));
+        return true;
+      },
+    };
     const socket = o.tls
-      ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) ? undefined : o.host, rejectUnauthorized: o.rejectUnauthorized, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host: o.host, port: o.port });
+      ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) ? undefined : o.host, rejectUnauthorized: o.rejectUnauthorized, ALPNProtocols: ['http/1.1'], onread } as tls.ConnectionOptions)
+      : net.connect({ host: o.host, port: o.port, onread });
     socket.setNoDelay(true);
     this.socket = socket;
     this.connectTimer = setTimeout(() => {
@@ -130,7 +139,6 @@ class Connection {
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = null;
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err: Error) => this.fail(err));
     socket.on('close', () => this.fail(protocolError('ECONNRESET', 'the connection closed before the response completed')));
@@ -472,6 +480,11 @@ export class H1Pool {
   readonly connectTimeoutMs: number;
   readonly maxHeaderBytes: number;
   readonly keepHeaders: readonly string[] | null;
+  /**
+   * Every connection of the pool reads into this buffer (`onread`), and the bytes are parsed before the next
+   * read: chunks handed to onResponseData are views into it, valid during the call only (copy to keep).
+   */
+  readonly readBuffer: Buffer = Buffer.allocUnsafe(64 * 1024);
   private readonly max: number;
   private readonly conns = new Set<Connection>();
   private readonly idle: Connection[] = [];
