@@ -386,7 +386,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   sweep.unref();
 
   let next = 0; // local index of the next request to send
-  let launchNext: () => void = () => {};
+  let launchNext: (now: number) => void = () => {};
 
   class Handler implements H1Handler {
     scheduledMs: number;
@@ -413,10 +413,14 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       }
       if (statusCode >= 400 && errorSamples.length < MAX_ERROR_SAMPLES) this.capture = [];
     }
+    /** undici's delivery. */
     onResponseData(_c: H1Controller, chunk: Buffer): void {
-      this.bytes += chunk.length;
-      // The chunk is a view into the client's read buffer: copied to be kept.
-      if (this.capture && this.bytes <= 512) this.capture.push(Buffer.from(chunk));
+      this.onResponseBody(_c, chunk, 0, chunk.length);
+    }
+    /** golive's client: bytes [start, end) of its read buffer, copied only when kept (an error body's start). */
+    onResponseBody(_c: H1Controller, buf: Buffer, start: number, end: number): void {
+      this.bytes += end - start;
+      if (this.capture && this.bytes <= 512) this.capture.push(Buffer.from(buf.subarray(start, end)));
     }
     onResponseEnd(): void {
       const end = nowMs();
@@ -452,7 +456,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         }
         trackSpike(status >= 500);
       }
-      launchNext();
+      launchNext(end);
     }
     onResponseError(_c: H1Controller | null, err: Error): void {
       const end = nowMs();
@@ -465,30 +469,39 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         noteCompletion(end, this.sendMs);
         trackSpike(true);
       }
-      launchNext();
+      launchNext(end);
     }
   }
 
+  // The request handed to the transport, rebuilt only when the plan gives another request object (a plan
+  // without per-request variables repeats one).
+  let lastReq: ReturnType<Plan['get']> | null = null;
   let lastPath = '';
   let lastFullPath = '';
-  const send = (local: number, scheduledMs: number) => {
+  let wire: H1Request = { method: 'GET', path: '/', headers: null };
+  /** Sends local request `local`, due at `scheduledMs`, at `sendMs` (now). */
+  const send = (local: number, scheduledMs: number, sendMs: number) => {
     const req = options.plan.get(offset + local * step);
-    const sendMs = nowMs();
     const h = new Handler(scheduledMs, sendMs);
     inflight++;
     track(h);
-    if (req.path !== lastPath) {
-      lastPath = req.path;
-      lastFullPath = fullPath(req.path);
+    if (req !== lastReq) {
+      lastReq = req;
+      if (req.path !== lastPath) {
+        lastPath = req.path;
+        lastFullPath = fullPath(req.path);
+      }
+      wire = { method: req.method, path: lastFullPath, headers: req.headers, body: req.body ?? null };
     }
     sent++;
     if (req.body) bytesSent += req.body.length;
     if (lag) lag.recordValue(Math.max(1, Math.round((sendMs - scheduledMs) * 1000)));
     try {
-      pool.dispatch({ method: req.method, path: lastFullPath, headers: req.headers, body: req.body ?? null }, h);
+      pool.dispatch(wire, h);
     } catch (err) {
-      // Invalid requests (a header value with CR/LF) are refused synchronously: counted like any failure.
-      h.onResponseError(null, err as Error);
+      // Invalid requests (a header value with CR/LF) are refused synchronously: counted like any failure, in
+      // a microtask so that a plan of refused requests does not recurse once per request.
+      queueMicrotask(() => h.onResponseError(null, err as Error));
     }
   };
 
@@ -504,9 +517,10 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   let startOpen: () => void = () => {};
   if (model.type === 'closed') {
     const deadline = () => (durationMs === null ? Number.POSITIVE_INFINITY : t0 + durationMs);
-    launchNext = () => {
-      if (!stopped && next < localTotal && nowMs() < deadline()) {
-        send(next++, nowMs());
+    // The closed model's next request is due when the previous one ended: `now` is its start.
+    launchNext = (now) => {
+      if (!stopped && next < localTotal && now < deadline()) {
+        send(next++, now, now);
         return;
       }
       maybeFinish();
@@ -526,7 +540,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       const due = dueCount(now);
       while (!stopped && next < due && inflight < maxInFlight) {
         const j = next++;
-        send(j, dueAt(j));
+        send(j, dueAt(j), nowMs());
       }
       let queued = due - next;
       if (maxQueue !== null && queued > maxQueue) {
@@ -538,8 +552,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       queuedNow = queued;
       return due;
     };
-    launchNext = () => {
-      if (!stopped) drain(nowMs());
+    launchNext = (now) => {
+      if (!stopped) drain(now);
       maybeFinish();
     };
     const pump = () => {
@@ -603,7 +617,10 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     if (localTotal === 0) finish();
     else if (model.type === 'closed') {
       const n = Math.min(model.concurrency, Number.isFinite(localTotal) ? localTotal : model.concurrency);
-      for (let c = 0; c < n && !stopped; c++) send(next++, nowMs());
+      for (let c = 0; c < n && !stopped; c++) {
+        const now = nowMs();
+        send(next++, now, now);
+      }
       if (durationMs !== null) {
         // A duration-bound run with no completions (a silent server) still ends: in-flight requests time out.
         pumpTimer = setTimeout(() => maybeFinish(), durationMs + 1);

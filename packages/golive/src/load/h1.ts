@@ -40,9 +40,15 @@ export interface H1Controller {
 /** The callbacks of one request; the names and order of undici's DispatchHandler. */
 export interface H1Handler {
   onRequestStart?(controller: H1Controller, context: unknown): void;
-  onResponseStart?(controller: H1Controller, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void;
+  /** `headers`: only the names of the pool's `keepHeaders` (lower case); the reason phrase is not read. */
+  onResponseStart?(controller: H1Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void;
   /** `chunk` is a view into the pool's read buffer, valid during this call only: copy what is kept. */
   onResponseData?(controller: H1Controller, chunk: Buffer): void;
+  /**
+   * golive's client only: body bytes [start, end) of `buf` (the pool's read buffer, valid during this call
+   * only). When present it is called instead of onResponseData, and no view is made per chunk.
+   */
+  onResponseBody?(controller: H1Controller, buf: Buffer, start: number, end: number): void;
   onResponseEnd?(controller: H1Controller, trailers: Record<string, string | string[] | undefined>): void;
   onResponseError?(controller: H1Controller, err: Error): void;
 }
@@ -60,7 +66,62 @@ export interface H1PoolOptions {
   keepHeaders?: readonly string[];
 }
 
-const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
+/** Lower-case bytes of the header names (and values) the parser compares in place. */
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding', 'latin1');
+const CONNECTION = Buffer.from('connection', 'latin1');
+const KEEP_ALIVE = Buffer.from('keep-alive', 'latin1');
+const CLOSE = Buffer.from('close', 'latin1');
+
+/** Index of the CR of the first CRLF CRLF in [from, len), or -1. A loop over a short head beats a native call. */
+function headEnd(buf: Buffer, from: number, len: number): number {
+  for (let i = from + 3; i < len; i++) {
+    if (buf[i] === 10 && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) return i - 3;
+  }
+  return -1;
+}
+
+/** Index of the first LF in [from, len), or -1. */
+function lineFeed(buf: Buffer, from: number, len: number): number {
+  const i = buf.indexOf(10, from);
+  return i < len ? i : -1;
+}
+
+/** Hands body bytes [start, end) of `buf` to the handler: as offsets when it takes them, else as a view. */
+function deliver(c: Controller, buf: Buffer, start: number, end: number): void {
+  const h = c.handler;
+  if (h.onResponseBody) h.onResponseBody(c, buf, start, end);
+  else if (h.onResponseData) h.onResponseData(c, start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+}
+
+/** Index of the CR of the next CRLF at or after `from` (at most `end`, the CR ending the head). */
+function lineEnd(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end && !(buf[i] === 13 && buf[i + 1] === 10)) i++;
+  return i;
+}
+
+/** Whether the bytes at `at` equal `lower` ignoring ASCII letter case (`lower`: lower-case letters, digits, '-'). */
+function sameName(buf: Buffer, at: number, lower: Buffer): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    const b = buf[at + k] as number;
+    const e = lower[k] as number;
+    if (b !== e && !(e >= 97 && e <= 122 && b === e - 32)) return false;
+  }
+  return true;
+}
+
+/** The decimal number in bytes [from, to): 1 to 15 digits and nothing else, or -1. */
+function digits(buf: Buffer, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (buf[i] as number) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
 const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>;
 // RFC 9110 token characters for header names; values may not contain CR, LF or NUL.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -123,7 +184,7 @@ class Connection {
     const onread = {
       buffer: pool.readBuffer,
       callback: (n: number, buf: Uint8Array): boolean => {
-        this.onData((buf as Buffer).subarray(0, n));
+        this.onData(buf as Buffer, 0, n);
         return true;
       },
     };
@@ -218,9 +279,8 @@ class Connection {
     }
   }
 
-  private onData(chunk: Buffer): void {
-    let off = 0;
-    const len = chunk.length;
+  /** Bytes [off, len) of `chunk` arrived (`chunk` may be the pool's read buffer: nothing of it is kept). */
+  private onData(chunk: Buffer, off: number, len: number): void {
     while (off < len) {
       const c = this.controller;
       if (!c) {
@@ -230,16 +290,15 @@ class Connection {
       }
       switch (this.phase) {
         case PHASE_HEAD: {
-          off = this.readHead(chunk, off);
+          off = this.readHead(chunk, off, len);
           if (off < 0) return;
           break;
         }
         case PHASE_LENGTH: {
           const n = Math.min(this.remaining, len - off);
-          const slice = off === 0 && n === len ? chunk : chunk.subarray(off, off + n);
-          off += n;
           this.remaining -= n;
-          c.handler.onResponseData?.(c, slice);
+          deliver(c, chunk, off, off + n);
+          off += n;
           if (this.controller !== c) return;
           if (this.remaining === 0) {
             this.complete(off < len);
@@ -248,11 +307,11 @@ class Connection {
           break;
         }
         case PHASE_UNTIL_CLOSE: {
-          c.handler.onResponseData?.(c, off === 0 ? chunk : chunk.subarray(off));
+          deliver(c, chunk, off, len);
           return;
         }
         default: {
-          off = this.readChunked(chunk, off);
+          off = this.readChunked(chunk, off, len);
           if (off < 0) return;
         }
       }
@@ -260,28 +319,32 @@ class Connection {
   }
 
   /** Parses the response head; returns the offset after it, or -1 when more bytes are needed or it failed. */
-  private readHead(chunk: Buffer, off: number): number {
+  private readHead(chunk: Buffer, off: number, len: number): number {
     let buf: Buffer;
+    let bufLen: number;
     let start: number;
     let searchFrom: number;
     if (this.head) {
       const prev = this.head.length;
-      buf = Buffer.concat([this.head, off === 0 ? chunk : chunk.subarray(off)]);
+      buf = Buffer.concat([this.head, chunk.subarray(off, len)]);
+      bufLen = buf.length;
       start = 0;
       searchFrom = Math.max(0, prev - 3);
     } else {
       buf = chunk;
+      bufLen = len;
       start = off;
       searchFrom = off;
     }
-    const end = buf.indexOf(CRLF2, searchFrom);
+    const end = headEnd(buf, searchFrom, bufLen);
     const max = this.pool.maxHeaderBytes;
     if (end < 0) {
-      if (buf.length - start > max) {
+      if (bufLen - start > max) {
         this.fail(protocolError('HPE_HEADER_OVERFLOW', `the response head exceeds ${max} bytes`));
         return -1;
       }
-      this.head = start === 0 && buf !== chunk ? buf : Buffer.from(buf.subarray(start));
+      // Kept across reads: a copy, since `chunk` is the pool's read buffer.
+      this.head = buf !== chunk ? buf : Buffer.from(buf.subarray(start, bufLen));
       return -1;
     }
     if (end - start > max) {
@@ -290,63 +353,87 @@ class Connection {
     }
     this.head = null;
     const c = this.controller as Controller;
-    const text = buf.toString('latin1', start, end);
+    // The head is parsed in place, byte by byte: no string is made unless a header is kept or unusual.
     // Status line: HTTP/1.x SP 3DIGIT [SP reason]
-    if (text.charCodeAt(0) !== 72 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) {
-      this.fail(protocolError('HPE_INVALID_CONSTANT', `not an HTTP/1.x response: ${JSON.stringify(text.slice(0, 40))}`));
+    if (
+      end - start < 12 ||
+      buf[start] !== 72 ||
+      buf[start + 1] !== 84 ||
+      buf[start + 2] !== 84 ||
+      buf[start + 3] !== 80 ||
+      buf[start + 4] !== 47 ||
+      buf[start + 5] !== 49 ||
+      buf[start + 6] !== 46 ||
+      buf[start + 8] !== 32
+    ) {
+      this.fail(protocolError('HPE_INVALID_CONSTANT', `not an HTTP/1.x response: ${JSON.stringify(buf.toString('latin1', start, Math.min(end, start + 40)))}`));
       return -1;
     }
-    const d0 = text.charCodeAt(9) - 48;
-    const d1 = text.charCodeAt(10) - 48;
-    const d2 = text.charCodeAt(11) - 48;
-    const after = text.charCodeAt(12);
-    if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || !(after === 32 || after === 13 || Number.isNaN(after))) {
-      this.fail(protocolError('HPE_INVALID_STATUS', `invalid status line: ${JSON.stringify(text.slice(0, 40))}`));
+    const d0 = (buf[start + 9] as number) - 48;
+    const d1 = (buf[start + 10] as number) - 48;
+    const d2 = (buf[start + 11] as number) - 48;
+    const after = start + 12 < end ? buf[start + 12] : 13;
+    if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || !(after === 32 || after === 13)) {
+      this.fail(protocolError('HPE_INVALID_STATUS', `invalid status line: ${JSON.stringify(buf.toString('latin1', start, Math.min(end, start + 40)))}`));
       return -1;
     }
     const status = d0 * 100 + d1 * 10 + d2;
-    const http10 = text.charCodeAt(7) === 48;
+    const http10 = buf[start + 7] === 48;
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let connClose = http10;
     const keep = this.pool.keepHeaders;
     let headers: Record<string, string | string[] | undefined> | null = null;
-    let pos = text.indexOf('\r\n');
-    while (pos >= 0) {
-      const next = text.indexOf('\r\n', pos + 2);
-      const lineEnd = next < 0 ? text.length : next;
-      const colon = text.indexOf(':', pos + 2);
-      if (colon < 0 || colon > lineEnd) {
+    // `pos`: the CR ending the previous line; `end`: the CR of the blank line's CRLF pair ending the head.
+    let pos = lineEnd(buf, start + 12, end);
+    while (pos < end) {
+      const from = pos + 2;
+      const stop = lineEnd(buf, from, end);
+      let colon = from;
+      while (colon < stop && buf[colon] !== 58) colon++;
+      if (colon === stop) {
         this.fail(protocolError('HPE_INVALID_HEADER_TOKEN', 'a response header line has no colon'));
         return -1;
       }
-      const nameLength = colon - pos - 2;
+      const nameLength = colon - from;
       // Only connection (10), content-length (14), transfer-encoding (17) and kept headers are looked at.
       if (keep !== null || nameLength === 10 || nameLength === 14 || nameLength === 17) {
-        const name = text.slice(pos + 2, colon).toLowerCase();
-        const value = text.slice(colon + 1, lineEnd).trim();
-        if (name === 'content-length') {
-          if (!/^\d{1,15}$/.test(value) || (contentLength >= 0 && contentLength !== Number(value))) {
-            this.fail(protocolError('HPE_INVALID_CONTENT_LENGTH', `invalid Content-Length: ${JSON.stringify(value.slice(0, 40))}`));
+        let vs = colon + 1;
+        let ve = stop;
+        while (vs < ve && (buf[vs] === 32 || buf[vs] === 9)) vs++;
+        while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
+        if (nameLength === 14 && sameName(buf, from, CONTENT_LENGTH)) {
+          const n = digits(buf, vs, ve);
+          if (n < 0 || (contentLength >= 0 && contentLength !== n)) {
+            this.fail(protocolError('HPE_INVALID_CONTENT_LENGTH', `invalid Content-Length: ${JSON.stringify(buf.toString('latin1', vs, Math.min(ve, vs + 40)))}`));
             return -1;
           }
-          contentLength = Number(value);
-        } else if (name === 'transfer-encoding') {
+          contentLength = n;
+        } else if (nameLength === 17 && sameName(buf, from, TRANSFER_ENCODING)) {
           transferEncoding = true;
-          chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
-        } else if (name === 'connection') {
-          const v = value.toLowerCase();
-          if (/(?:^|,)\s*close\s*(?:,|$)/.test(v)) connClose = true;
-          else if (http10 && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(v)) connClose = false;
+          chunked = /(?:^|,)\s*chunked\s*$/i.test(buf.toString('latin1', vs, ve));
+        } else if (nameLength === 10 && sameName(buf, from, CONNECTION)) {
+          if (ve - vs === 10 && sameName(buf, vs, KEEP_ALIVE)) {
+            if (http10) connClose = false;
+          } else if (ve - vs === 5 && sameName(buf, vs, CLOSE)) connClose = true;
+          else {
+            const v = buf.toString('latin1', vs, ve).toLowerCase();
+            if (/(?:^|,)\s*close\s*(?:,|$)/.test(v)) connClose = true;
+            else if (http10 && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(v)) connClose = false;
+          }
         }
-        if (keep?.includes(name)) {
-          headers ??= {};
-          const prev = headers[name];
-          headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+        if (keep !== null) {
+          const name = buf.toString('latin1', from, colon).toLowerCase();
+          if (keep.includes(name)) {
+            const value = buf.toString('latin1', vs, ve);
+            headers ??= {};
+            const prev = headers[name];
+            headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+          }
         }
       }
-      pos = next;
+      pos = stop;
     }
     const afterHead = end + 4;
     if (status < 200) {
@@ -355,7 +442,7 @@ class Connection {
         return -1;
       }
       // Interim answer (100 Continue, 103 Early Hints): the final one follows.
-      if (buf !== chunk) return this.restAfter(buf, afterHead, chunk);
+      if (buf !== chunk) return this.restAfter(buf, afterHead, len);
       return afterHead;
     }
     this.keepAlive = !connClose;
@@ -368,31 +455,30 @@ class Connection {
     } else if (contentLength >= 0) this.phase = PHASE_LENGTH;
     else this.phase = PHASE_UNTIL_CLOSE;
     this.remaining = noBody ? 0 : contentLength;
-    c.handler.onResponseStart?.(c, status, headers ?? NO_HEADERS, text.slice(13, text.indexOf('\r\n') >>> 0));
+    c.handler.onResponseStart?.(c, status, headers ?? NO_HEADERS);
     if (this.controller !== c) return -1;
     if (this.phase === PHASE_LENGTH && this.remaining === 0) {
-      this.complete(afterHead < buf.length);
+      this.complete(afterHead < bufLen);
       return -1;
     }
-    if (buf !== chunk) return this.restAfter(buf, afterHead, chunk);
+    if (buf !== chunk) return this.restAfter(buf, afterHead, len);
     return afterHead;
   }
 
   /** After a head assembled from several chunks: feeds what followed it, then skips the current chunk. */
-  private restAfter(buf: Buffer, from: number, chunk: Buffer): number {
-    if (from < buf.length) this.onData(buf.subarray(from));
-    return chunk.length;
+  private restAfter(buf: Buffer, from: number, len: number): number {
+    if (from < buf.length) this.onData(buf, from, buf.length);
+    return len;
   }
 
   /** Chunked body; returns the next offset, or -1 when the connection failed or the response completed. */
-  private readChunked(chunk: Buffer, off: number): number {
+  private readChunked(chunk: Buffer, off: number, len: number): number {
     const c = this.controller as Controller;
-    const len = chunk.length;
     while (off < len) {
       switch (this.chunkPhase) {
         case CHUNK_SIZE:
         case CHUNK_TRAILERS: {
-          const nl = chunk.indexOf(10, off);
+          const nl = lineFeed(chunk, off, len);
           const stop = nl < 0 ? len : nl + 1;
           this.line += chunk.toString('latin1', off, stop);
           off = stop;
@@ -425,17 +511,16 @@ class Connection {
         }
         case CHUNK_DATA: {
           const n = Math.min(this.remaining, len - off);
-          const slice = chunk.subarray(off, off + n);
-          off += n;
           this.remaining -= n;
-          c.handler.onResponseData?.(c, slice);
+          deliver(c, chunk, off, off + n);
+          off += n;
           if (this.controller !== c) return -1;
           if (this.remaining === 0) this.chunkPhase = CHUNK_DATA_END;
           break;
         }
         default: {
           // CRLF after chunk data
-          const nl = chunk.indexOf(10, off);
+          const nl = lineFeed(chunk, off, len);
           const stop = nl < 0 ? len : nl + 1;
           this.line += chunk.toString('latin1', off, stop);
           off = stop;

@@ -23,7 +23,7 @@ export interface LoadRunOptions
   redactor?: Redactor;
   onProgress?: (p: ProgressSnapshot) => void;
   /**
-   * Keep V8's young generation at its initial size for this process (default true; see limitHeapGrowth).
+   * Cap V8's young generation for this process (default true; see capYoungGeneration).
    * Pass false to leave the host process's V8 settings alone.
    */
   tuneHeap?: boolean;
@@ -31,15 +31,16 @@ export interface LoadRunOptions
 
 let heapTuned = false;
 
-/**
- * Sets V8's `--semi-space-growth-factor=1` for the whole process (once; it stays set). Under the allocation
- * rate of tens of thousands of requests per second V8 otherwise grows the young generation to its maximum
- * (about 50 MB of semispaces) although almost nothing survives: a million-request run then peaks near
- * 240 MB RSS instead of about 100 MB, and runs slower for the worse cache locality. Returns whether the flag
- * was applied (a V8 that freezes its flags after start refuses it; the run goes on unchanged).
- */
-export function limitHeapGrowth(): boolean {
-  if (heapTuned) return true;
+/** V8's young generation (new space, as getHeapSpaceStatistics reports it) a run lets grow to: 4 MB. */
+export const YOUNG_GENERATION_CAP_BYTES = 4 * 1024 * 1024;
+/** The same cap for a worker thread, as V8's young generation size (semispaces and new large objects). */
+const WORKER_YOUNG_GENERATION_MB = 6;
+
+function newSpaceBytes(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+}
+
+function freezeYoungGeneration(): boolean {
   try {
     setFlagsFromString('--semi-space-growth-factor=1');
     heapTuned = true;
@@ -49,13 +50,37 @@ export function limitHeapGrowth(): boolean {
   return heapTuned;
 }
 
+/**
+ * Caps V8's young generation for the whole process at YOUNG_GENERATION_CAP_BYTES: it may grow to the cap
+ * under the run's allocation rate, then `--semi-space-growth-factor=1` freezes it there (once; the flag
+ * stays set). Uncapped, V8 grows it towards its maximum (about 50 MB of semispaces) although almost nothing
+ * survives, and a million-request run peaked near 240 MB RSS; held at its initial 1 MB, scavenges run so
+ * often that they cost the client ~0.5 µs of CPU per request (5 % of its throughput); 4 MB costs ~3 MB of
+ * RSS. Returns a function that stops watching (the growth stays capped if the cap was reached).
+ */
+export function capYoungGeneration(): () => void {
+  if (heapTuned) return () => {};
+  if (newSpaceBytes() >= YOUNG_GENERATION_CAP_BYTES) {
+    freezeYoungGeneration();
+    return () => {};
+  }
+  const watch = setInterval(() => {
+    if (newSpaceBytes() >= YOUNG_GENERATION_CAP_BYTES) {
+      clearInterval(watch);
+      freezeYoungGeneration();
+    }
+  }, 10);
+  watch.unref();
+  return () => clearInterval(watch);
+}
+
 /** V8's young generation (both semispaces) at process start; a run shrinks a larger one back to it. */
 const YOUNG_GENERATION_INITIAL_BYTES = 1024 * 1024;
 
 /**
  * Shrinks V8's young generation back to its initial size when the code loaded before the run grew it (module
  * loading takes it to 4 MB for the engine alone and to 16 MB for the CLI with its option schemas and HTTP
- * client; the growth factor of limitHeapGrowth only stops further growth). One memory-reducing full GC before
+ * client; capYoungGeneration only stops further growth). One memory-reducing full GC before
  * the timed phase (tens of ms) saves ~2 MB of peak RSS for the engine alone and ~20 MB for `golive load`.
  * `gc` is taken from a fresh context, so the process's global object gains nothing. Returns whether it ran.
  */
@@ -108,14 +133,20 @@ function workerUrl(): URL {
 
 /** Runs the load and returns one result (merged over workers). */
 export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
-  if (options.tuneHeap !== false) limitHeapGrowth();
   const workers = Math.max(1, Math.floor(options.workers ?? 1));
   const keys = options.scenario.keys ? { total: options.scenario.keys.total, unique: options.scenario.keys.unique } : null;
   if (workers === 1) {
     const plan = await buildPlan(options.scenario, planSize(options.model));
-    if (options.tuneHeap !== false) shrinkYoungGeneration();
+    const tune = options.tuneHeap !== false;
+    // Shrunk first: a young generation already over the cap (module loading) would be frozen there.
+    if (tune) shrinkYoungGeneration();
+    const stopWatching = tune ? capYoungGeneration() : () => {};
     const { scenario: _s, workers: _w, tuneHeap: _t, ...engine } = options;
-    return runEngine({ ...engine, plan, keys });
+    try {
+      return await runEngine({ ...engine, plan, keys });
+    } finally {
+      stopWatching();
+    }
   }
   const { signal, redactor, onProgress, workers: _w, tuneHeap: _t, ...plain } = options;
   const parts: Worker[] = [];
@@ -124,7 +155,11 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
   const snapshots: (ProgressSnapshot | undefined)[] = new Array(workers);
   for (let w = 0; w < workers; w++) {
     const init: WorkerInit = { options: { ...plain, model: splitModel(plain.model, workers, w) }, offset: w, step: workers };
-    const worker = new Worker(workerUrl(), { workerData: init });
+    // A worker's heap is its own: its young generation is capped through the Worker's resource limits.
+    const worker = new Worker(workerUrl(), {
+      workerData: init,
+      ...(options.tuneHeap !== false ? { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } : {}),
+    });
     parts.push(worker);
     let onReady: () => void = () => {};
     ready.push(

@@ -193,6 +193,74 @@ describe('framing', () => {
   });
 });
 
+describe('in-place parsing and the shared read buffer', () => {
+  test('header names in any case, values padded with spaces and tabs; Connection values in any case', async () => {
+    const s = await serve((sock, head) => {
+      if (head.includes('/upper')) sock.write('HTTP/1.1 200 OK\r\nCONTENT-LENGTH:\t 3 \t\r\nConnection: CLOSE\r\n\r\nabc');
+      else if (head.includes('/http10')) sock.write('HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection:   Keep-Alive\r\n\r\nok');
+      else if (head.includes('/list')) sock.write('HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: upgrade, Close\r\n\r\nx');
+      else sock.write('HTTP/1.1 200\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n2\r\nhi\r\n0\r\n\r\n');
+    });
+    const pool = new H1Pool(s.url);
+    assert.equal((await fetchOne(pool, { path: '/upper' })).body.toString(), 'abc');
+    assert.equal(s.connections(), 1);
+    // Connection: CLOSE was honoured: the next request needs a new connection...
+    assert.equal((await fetchOne(pool, { path: '/http10' })).body.toString(), 'ok');
+    assert.equal(s.connections(), 2);
+    // ...and an HTTP/1.0 answer with Keep-Alive keeps its connection.
+    assert.equal((await fetchOne(pool, { path: '/chunked' })).body.toString(), 'hi');
+    assert.equal(s.connections(), 2);
+    assert.equal((await fetchOne(pool, { path: '/list' })).body.toString(), 'x');
+    assert.equal((await fetchOne(pool, { path: '/chunked' })).body.toString(), 'hi');
+    assert.equal(s.connections(), 3);
+    await pool.close();
+  });
+
+  test('many connections reading split heads and bodies at once: no answer takes another one\'s bytes', async () => {
+    const s = await serve((sock, head) => {
+      const id = /GET \/(\d+)/.exec(head)?.[1] ?? 'x';
+      const body = `body-${id}-${'z'.repeat(Number(id) * 37)}`;
+      const whole = `HTTP/1.1 200 OK\r\nx-id: ${id}\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+      const cut1 = 7 + (Number(id) % 20);
+      const cut2 = whole.length - 3;
+      sock.write(whole.slice(0, cut1));
+      setTimeout(() => sock.write(whole.slice(cut1, cut2)), 2 + (Number(id) % 5));
+      setTimeout(() => sock.write(whole.slice(cut2)), 8);
+    });
+    const pool = new H1Pool(s.url, { connections: 40, keepHeaders: ['x-id'] });
+    const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => fetchOne(pool, { path: `/${i}` })));
+    replies.forEach((r, i) => {
+      assert.equal(r.headers['x-id'], String(i));
+      assert.equal(r.body.toString(), `body-${i}-${'z'.repeat(i * 37)}`);
+    });
+    await pool.close();
+  });
+
+  test('onResponseBody receives offsets into the read buffer instead of views, and wins over onResponseData', async () => {
+    const s = await serve((sock) => sock.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'));
+    const pool = new H1Pool(s.url);
+    const got = await new Promise<{ text: string; views: number }>((resolve, reject) => {
+      let text = '';
+      let views = 0;
+      pool.dispatch(
+        { method: 'GET', path: '/', headers: {} },
+        {
+          onResponseBody(_c, buf, start, end) {
+            text += buf.toString('latin1', start, end);
+          },
+          onResponseData() {
+            views++;
+          },
+          onResponseEnd: () => resolve({ text, views }),
+          onResponseError: (_c, err) => reject(err),
+        },
+      );
+    });
+    assert.deepEqual(got, { text: 'abcde', views: 0 });
+    await pool.close();
+  });
+});
+
 describe('requests', () => {
   test('method, path, headers and body arrive as sent, with Host and Content-Length added', async () => {
     const seen: { head: string; body: string }[] = [];
