@@ -260,7 +260,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   let queuedMax = 0;
   let queuedNow = 0;
   let inflight = 0;
-  let lastCompletionMs = 0;
+  // A typed array, not a `let`: a double stored in a closure variable is boxed anew on every store.
+  const lastCompletion = new Float64Array(1);
   const spike = options.abortOnSpike ?? null;
   const spikeRing = spike ? new Uint8Array(Math.max(1, spike.window)) : null;
   let spikeIdx = 0;
@@ -334,13 +335,13 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   };
 
   const noteCompletion = (end: number, sendMs: number) => {
-    const gapStart = Math.max(lastCompletionMs, sendMs);
+    const gapStart = Math.max(lastCompletion[0] as number, sendMs);
     const gap = end - gapStart;
     if (gap >= stallOpt.minMs && stalls.length < MAX_STALLS) {
       const p50 = latency.totalCount > 0 ? latency.getValueAtPercentile(50) / 1000 : 0;
       if (gap >= stallOpt.factor * p50) stalls.push({ atMs: Math.round(gapStart - t0), durationMs: Math.round(gap) });
     }
-    lastCompletionMs = end;
+    lastCompletion[0] = end;
   };
 
   const countError = (err: unknown) => {
@@ -388,6 +389,11 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   let next = 0; // local index of the next request to send
   let launchNext: (now: number) => void = () => {};
 
+  // Handlers of finished requests are reused on golive's own client, which never calls a handler after its
+  // onResponseEnd / onResponseError: no object (and no boxed timestamps) allocated per request.
+  const reuseHandlers = options.transport !== 'undici';
+  const spareHandlers: Handler[] = [];
+
   class Handler implements H1Handler {
     scheduledMs: number;
     sendMs: number;
@@ -401,6 +407,21 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     constructor(scheduledMs: number, sendMs: number) {
       this.scheduledMs = scheduledMs;
       this.sendMs = sendMs;
+    }
+    /** Makes a finished handler new for the next request. */
+    reset(scheduledMs: number, sendMs: number): this {
+      this.scheduledMs = scheduledMs;
+      this.sendMs = sendMs;
+      this.slot = -1;
+      this.status = 0;
+      this.replayed = false;
+      this.bytes = 0;
+      this.capture = null;
+      this.controller = null;
+      return this;
+    }
+    private release(): void {
+      if (reuseHandlers) spareHandlers.push(this);
     }
     onRequestStart(controller: H1Controller): void {
       this.controller = controller;
@@ -456,6 +477,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         }
         trackSpike(status >= 500);
       }
+      this.release();
       launchNext(end);
     }
     onResponseError(_c: H1Controller | null, err: Error): void {
@@ -469,6 +491,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         noteCompletion(end, this.sendMs);
         trackSpike(true);
       }
+      this.release();
       launchNext(end);
     }
   }
@@ -482,7 +505,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   /** Sends local request `local`, due at `scheduledMs`, at `sendMs` (now). */
   const send = (local: number, scheduledMs: number, sendMs: number) => {
     const req = options.plan.get(offset + local * step);
-    const h = new Handler(scheduledMs, sendMs);
+    const h = spareHandlers.pop()?.reset(scheduledMs, sendMs) ?? new Handler(scheduledMs, sendMs);
     inflight++;
     track(h);
     if (req !== lastReq) {
@@ -612,7 +635,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     } else {
       t0 = nowMs();
     }
-    lastCompletionMs = t0;
+    lastCompletion[0] = t0;
     startProgress();
     if (localTotal === 0) finish();
     else if (model.type === 'closed') {

@@ -134,6 +134,50 @@ describe('5xx spike', () => {
   });
 });
 
+describe('per-request state', () => {
+  let srv: TestServer;
+  before(async () => {
+    // By key: k0 created, k1 replayed, k2 conflict, k3 an error with a body; the answer says which key it was.
+    srv = await startServer((req, res) => {
+      const key = String(req.headers['idempotency-key'] ?? '');
+      const kind = Number(/-(\d+)$/.exec(key)?.[1] ?? 0) % 4;
+      if (kind === 0) res.statusCode = 201;
+      else if (kind === 1) res.setHeader('idempotent-replayed', 'true');
+      else if (kind === 2) res.statusCode = 409;
+      else res.statusCode = 500;
+      res.end(kind === 3 ? `failed-${key}` : 'x'.repeat(kind + 1));
+    });
+  });
+  after(() => srv.close());
+
+  for (const transport of ['native', 'undici'] as const) {
+    test(`${transport} transport: nothing of one answer (status, replay mark, captured body, bytes) carries into the next`, async () => {
+      const spec: ScenarioSpec = { ...scenario('/ingest'), request: { method: 'POST', path: '/ingest', body: '{}' }, keys: { total: 400, unique: 8 } };
+      const plan = await buildPlan(spec, 400);
+      const r = await runEngine({ baseUrl: srv.url, plan, transport, model: { type: 'closed', concurrency: 3, total: 400 }, warmup: null, abortOnSpike: null, keys: { total: 400, unique: 8 } });
+      assert.equal(r.requests.responses, 400);
+      assert.deepEqual(r.replies, { created: 100, replayed: 100, conflict: 100, other: 100 });
+      assert.deepEqual(r.statusCodes, { '200': 100, '201': 100, '409': 100, '500': 100 });
+      // Bodies: 1 (201), 2 (200), 3 (409) bytes and "failed-<key>" for the 500s.
+      const failedBytes = plan.size === 400 ? [...Array(400).keys()].map((i) => plan.get(i)).filter((q) => Number(/-(\d+)$/.exec(q.headers['idempotency-key'] ?? '')?.[1]) % 4 === 3) : [];
+      assert.equal(failedBytes.length, 100);
+      const expected = 100 * 1 + 100 * 2 + 100 * 3 + failedBytes.reduce((n, q) => n + `failed-${q.headers['idempotency-key']}`.length, 0);
+      assert.equal(r.bytes.received, expected);
+      assert.ok(r.errorSamples.length > 0);
+      // Only answers ≥ 400 are captured, each with its own body.
+      for (const e of r.errorSamples) {
+        if (e.status === 409) assert.equal(e.message, 'HTTP 409: xxx');
+        else {
+          assert.equal(e.status, 500);
+          const m = /^HTTP 500: failed-\S+-(\d+)$/.exec(e.message);
+          assert.ok(m && Number(m[1]) % 4 === 3, e.message);
+        }
+      }
+      assert.ok(r.errorSamples.some((e) => e.status === 500));
+    });
+  }
+});
+
 describe('unreachable target', () => {
   test('warm-up failure ends the run with evidence, no crash', async () => {
     const url = await refusedUrl();
