@@ -137,6 +137,32 @@ function invalidArg(message: string, code = 'ERR_INVALID_ARG_VALUE'): Error {
   return Object.assign(new TypeError(message), { code });
 }
 
+/** What a response head says, as far as framing and the caller's kept headers go. */
+class HeadInfo {
+  status = 0;
+  contentLength = -1;
+  transferEncoding = false;
+  chunked = false;
+  connClose = false;
+  headers: Record<string, string | string[] | undefined> | null = null;
+  copy(from: HeadInfo): void {
+    this.status = from.status;
+    this.contentLength = from.contentLength;
+    this.transferEncoding = from.transferEncoding;
+    this.chunked = from.chunked;
+    this.connClose = from.connClose;
+    this.headers = from.headers;
+  }
+}
+
+/** Whether bytes [at, at + n) of `buf` equal the first n bytes of `ref`. */
+function sameBytes(buf: Buffer, at: number, ref: Buffer, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    if (buf[at + i] !== ref[i]) return false;
+  }
+  return true;
+}
+
 class Controller implements H1Controller {
   conn: Connection | null;
   handler: H1Handler;
@@ -320,39 +346,97 @@ class Connection {
 
   /** Parses the response head; returns the offset after it, or -1 when more bytes are needed or it failed. */
   private readHead(chunk: Buffer, off: number, len: number): number {
+    const pool = this.pool;
+    const info = pool.scratch;
     let buf: Buffer;
     let bufLen: number;
     let start: number;
-    let searchFrom: number;
-    if (this.head) {
-      const prev = this.head.length;
-      buf = Buffer.concat([this.head, chunk.subarray(off, len)]);
-      bufLen = buf.length;
-      start = 0;
-      searchFrom = Math.max(0, prev - 3);
-    } else {
+    let end: number;
+    // Most servers answer every request with the same head (a Date header changes once a second): a head
+    // byte-equal to the last one parsed, final CRLF CRLF included, says what it said then.
+    const cached = pool.lastResponseHead;
+    const cachedLen = pool.lastResponseHeadLength;
+    if (!this.head && cachedLen > 0 && len - off >= cachedLen && sameBytes(chunk, off, cached, cachedLen)) {
       buf = chunk;
       bufLen = len;
       start = off;
-      searchFrom = off;
-    }
-    const end = headEnd(buf, searchFrom, bufLen);
-    const max = this.pool.maxHeaderBytes;
-    if (end < 0) {
-      if (bufLen - start > max) {
+      end = off + cachedLen - 4;
+      info.copy(pool.lastResponseInfo);
+    } else {
+      let searchFrom: number;
+      if (this.head) {
+        const prev = this.head.length;
+        buf = Buffer.concat([this.head, chunk.subarray(off, len)]);
+        bufLen = buf.length;
+        start = 0;
+        searchFrom = Math.max(0, prev - 3);
+      } else {
+        buf = chunk;
+        bufLen = len;
+        start = off;
+        searchFrom = off;
+      }
+      end = headEnd(buf, searchFrom, bufLen);
+      const max = pool.maxHeaderBytes;
+      if (end < 0) {
+        if (bufLen - start > max) {
+          this.fail(protocolError('HPE_HEADER_OVERFLOW', `the response head exceeds ${max} bytes`));
+          return -1;
+        }
+        // Kept across reads: a copy, since `chunk` is the pool's read buffer.
+        this.head = buf !== chunk ? buf : Buffer.from(buf.subarray(start, bufLen));
+        return -1;
+      }
+      if (end - start > max) {
         this.fail(protocolError('HPE_HEADER_OVERFLOW', `the response head exceeds ${max} bytes`));
         return -1;
       }
-      // Kept across reads: a copy, since `chunk` is the pool's read buffer.
-      this.head = buf !== chunk ? buf : Buffer.from(buf.subarray(start, bufLen));
-      return -1;
+      this.head = null;
+      if (!this.parseHead(buf, start, end, info)) return -1;
+      // Remembered when nothing of it was materialised (a kept header's value object is not shared).
+      if (info.headers === null && end + 4 - start <= cached.length) {
+        buf.copy(cached, 0, start, end + 4);
+        pool.lastResponseHeadLength = end + 4 - start;
+        pool.lastResponseInfo.copy(info);
+      }
     }
-    if (end - start > max) {
-      this.fail(protocolError('HPE_HEADER_OVERFLOW', `the response head exceeds ${max} bytes`));
-      return -1;
-    }
-    this.head = null;
     const c = this.controller as Controller;
+    const status = info.status;
+    const afterHead = end + 4;
+    if (status < 200) {
+      if (status === 101) {
+        this.fail(protocolError('HPE_UNEXPECTED_CONTENT', 'the server switched protocols (101) unasked'));
+        return -1;
+      }
+      // Interim answer (100 Continue, 103 Early Hints): the final one follows.
+      if (buf !== chunk) return this.restAfter(buf, afterHead, len);
+      return afterHead;
+    }
+    this.keepAlive = !info.connClose;
+    const noBody = this.isHead || status === 204 || status === 304;
+    if (noBody) this.phase = PHASE_LENGTH;
+    else if (info.transferEncoding) {
+      this.phase = info.chunked ? PHASE_CHUNKED : PHASE_UNTIL_CLOSE;
+      this.chunkPhase = CHUNK_SIZE;
+      this.line = '';
+    } else if (info.contentLength >= 0) this.phase = PHASE_LENGTH;
+    else this.phase = PHASE_UNTIL_CLOSE;
+    this.remaining = noBody ? 0 : info.contentLength;
+    c.handler.onResponseStart?.(c, status, info.headers ?? NO_HEADERS);
+    if (this.controller !== c) return -1;
+    if (this.phase === PHASE_LENGTH && this.remaining === 0) {
+      this.complete(afterHead < bufLen);
+      return -1;
+    }
+    if (buf !== chunk) return this.restAfter(buf, afterHead, len);
+    return afterHead;
+  }
+
+  /**
+   * Parses the complete head in bytes [start, end) (end: the CR of its final CRLF CRLF) into `info`; false
+   * when it is malformed (the connection has failed).
+   */
+  private parseHead(buf: Buffer, start: number, end: number, info: HeadInfo): boolean {
     // The head is parsed in place, byte by byte: no string is made unless a header is kept or unusual.
     // Status line: HTTP/1.x SP 3DIGIT [SP reason]
     if (
@@ -367,7 +451,7 @@ class Connection {
       buf[start + 8] !== 32
     ) {
       this.fail(protocolError('HPE_INVALID_CONSTANT', `not an HTTP/1.x response: ${JSON.stringify(buf.toString('latin1', start, Math.min(end, start + 40)))}`));
-      return -1;
+      return false;
     }
     const d0 = (buf[start + 9] as number) - 48;
     const d1 = (buf[start + 10] as number) - 48;
@@ -375,9 +459,8 @@ class Connection {
     const after = start + 12 < end ? buf[start + 12] : 13;
     if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || !(after === 32 || after === 13)) {
       this.fail(protocolError('HPE_INVALID_STATUS', `invalid status line: ${JSON.stringify(buf.toString('latin1', start, Math.min(end, start + 40)))}`));
-      return -1;
+      return false;
     }
-    const status = d0 * 100 + d1 * 10 + d2;
     const http10 = buf[start + 7] === 48;
     let contentLength = -1;
     let chunked = false;
@@ -394,7 +477,7 @@ class Connection {
       while (colon < stop && buf[colon] !== 58) colon++;
       if (colon === stop) {
         this.fail(protocolError('HPE_INVALID_HEADER_TOKEN', 'a response header line has no colon'));
-        return -1;
+        return false;
       }
       const nameLength = colon - from;
       // Only connection (10), content-length (14), transfer-encoding (17) and kept headers are looked at.
@@ -407,7 +490,7 @@ class Connection {
           const n = digits(buf, vs, ve);
           if (n < 0 || (contentLength >= 0 && contentLength !== n)) {
             this.fail(protocolError('HPE_INVALID_CONTENT_LENGTH', `invalid Content-Length: ${JSON.stringify(buf.toString('latin1', vs, Math.min(ve, vs + 40)))}`));
-            return -1;
+            return false;
           }
           contentLength = n;
         } else if (nameLength === 17 && sameName(buf, from, TRANSFER_ENCODING)) {
@@ -435,34 +518,13 @@ class Connection {
       }
       pos = stop;
     }
-    const afterHead = end + 4;
-    if (status < 200) {
-      if (status === 101) {
-        this.fail(protocolError('HPE_UNEXPECTED_CONTENT', 'the server switched protocols (101) unasked'));
-        return -1;
-      }
-      // Interim answer (100 Continue, 103 Early Hints): the final one follows.
-      if (buf !== chunk) return this.restAfter(buf, afterHead, len);
-      return afterHead;
-    }
-    this.keepAlive = !connClose;
-    const noBody = this.isHead || status === 204 || status === 304;
-    if (noBody) this.phase = PHASE_LENGTH;
-    else if (transferEncoding) {
-      this.phase = chunked ? PHASE_CHUNKED : PHASE_UNTIL_CLOSE;
-      this.chunkPhase = CHUNK_SIZE;
-      this.line = '';
-    } else if (contentLength >= 0) this.phase = PHASE_LENGTH;
-    else this.phase = PHASE_UNTIL_CLOSE;
-    this.remaining = noBody ? 0 : contentLength;
-    c.handler.onResponseStart?.(c, status, headers ?? NO_HEADERS);
-    if (this.controller !== c) return -1;
-    if (this.phase === PHASE_LENGTH && this.remaining === 0) {
-      this.complete(afterHead < bufLen);
-      return -1;
-    }
-    if (buf !== chunk) return this.restAfter(buf, afterHead, len);
-    return afterHead;
+    info.status = d0 * 100 + d1 * 10 + d2;
+    info.contentLength = contentLength;
+    info.transferEncoding = transferEncoding;
+    info.chunked = chunked;
+    info.connClose = connClose;
+    info.headers = headers;
+    return true;
   }
 
   /** After a head assembled from several chunks: feeds what followed it, then skips the current chunk. */
@@ -570,6 +632,12 @@ export class H1Pool {
    * read: chunks handed to onResponseData are views into it, valid during the call only (copy to keep).
    */
   readonly readBuffer: Buffer = Buffer.allocUnsafe(64 * 1024);
+  /** The last head parsed with nothing materialised (bytes, final CRLF CRLF included) and what it said. */
+  readonly lastResponseHead: Buffer = Buffer.alloc(1024);
+  lastResponseHeadLength = 0;
+  readonly lastResponseInfo = new HeadInfo();
+  /** Where a head being read is parsed into (one at a time: reads are handled one after the other). */
+  readonly scratch = new HeadInfo();
   private readonly max: number;
   private readonly conns = new Set<Connection>();
   private readonly idle: Connection[] = [];

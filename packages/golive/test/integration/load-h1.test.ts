@@ -239,6 +239,36 @@ describe('in-place parsing and the shared read buffer', () => {
     await pool.close();
   });
 
+  test('a head repeated byte for byte is recognised; one that differs anywhere is parsed again', async () => {
+    const answers = [
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nab',
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nab',
+      'HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabc',
+      'HTTP/1.1 201 OK\r\ncontent-length: 3\r\n\r\nxyz',
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nab',
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nab',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\nq\r\n0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nqr\r\n0\r\n\r\n',
+    ];
+    const s = await serve((sock, _head, i) => sock.write(answers[i] ?? 'HTTP/1.1 500 No\r\ncontent-length: 0\r\n\r\n'));
+    const pool = new H1Pool(s.url);
+    const got: string[] = [];
+    for (let i = 0; i < answers.length; i++) {
+      const r = await fetchOne(pool);
+      got.push(`${r.status} ${r.body.toString()}`);
+    }
+    assert.deepEqual(got, ['200 ab', '200 ab', '200 abc', '201 xyz', '200 ab', '200 ab', '200 q', '200 qr']);
+    // Only the answer with Connection: close ended its connection.
+    assert.equal(s.connections(), 2);
+    // A HEAD answer with the same head as a GET answer has no body.
+    const head = await serve((sock) => sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n'));
+    const pool2 = new H1Pool(head.url);
+    assert.equal((await fetchOne(pool2, { method: 'HEAD' })).body.length, 0);
+    assert.equal((await fetchOne(pool2, { method: 'HEAD' })).body.length, 0);
+    await pool.close();
+    await pool2.close();
+  });
+
   test('onResponseBody receives offsets into the read buffer instead of views, and wins over onResponseData', async () => {
     const s = await serve((sock) => sock.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'));
     const pool = new H1Pool(s.url);
