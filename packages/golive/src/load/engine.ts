@@ -297,8 +297,12 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
 
   const bucket = (tMs: number) => Math.max(0, Math.floor((tMs - t0) / 1000));
   const bump = (arr: number[], b: number) => {
-    while (arr.length <= b) arr.push(0);
-    arr[b] = (arr[b] ?? 0) + 1;
+    if (b < arr.length) {
+      arr[b] = (arr[b] as number) + 1;
+      return;
+    }
+    while (arr.length < b) arr.push(0);
+    arr.push(1);
   };
 
   const stop = (info: AbortInfo | null) => {
@@ -324,7 +328,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     else spikeFilled++;
     spikeRing[spikeIdx] = v;
     spikeBad += v;
-    spikeIdx = (spikeIdx + 1) % spikeRing.length;
+    spikeIdx = spikeIdx + 1 === spikeRing.length ? 0 : spikeIdx + 1;
     if (spikeFilled === spikeRing.length && spikeBad > spike.ratio * spikeRing.length) {
       stop({
         reason: '5xx-spike',
@@ -453,7 +457,8 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         responses++;
         bytesReceived += this.bytes;
         const status = this.status;
-        statusCounts[status < 600 ? status : 599] = (statusCounts[status < 600 ? status : 599] ?? 0) + 1;
+        const code = status < 600 ? status : 599;
+        statusCounts[code] = (statusCounts[code] as number) + 1;
         const us = Math.max(1, Math.round((end - this.scheduledMs) * 1000));
         latency.recordValue(us);
         latencySamples.push(us);
