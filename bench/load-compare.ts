@@ -13,7 +13,8 @@
 // 3. A server that stalls 200 ms every second: golive's open model at a fixed rate (p99 should be ≈ 190 ms,
 //    and the stall flagged) beside closed-model runs (golive closed, wrk) that do not see it.
 // The server runs in its own process pinned to CPU 1 (taskset), the clients on CPU 0, one after the other.
-// wrk is a Debian package (apt-get install wrk); autocannon is a root devDependency. This script installs nothing.
+// wrk is a Debian package: when it is missing and this runs as root with apt-get, the script installs it
+// (LOAD_BENCH_NO_INSTALL=1 skips that; without wrk its rows are skipped). autocannon is a root devDependency.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -254,7 +255,20 @@ function verdict(ok: boolean, text: string): void {
   console.log(`  ${ok ? 'MET   ' : 'MISSED'} ${text}`);
 }
 
+/** Installs wrk from the Debian archive when it is missing and that is possible; says what it did. */
+function ensureWrk(): void {
+  if (existsSync('/usr/bin/wrk') || process.env.LOAD_BENCH_NO_INSTALL === '1') return;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return;
+  console.log('  wrk not found: installing it with apt-get (LOAD_BENCH_NO_INSTALL=1 skips this)');
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  if (!install()) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+    install();
+  }
+}
+
 async function main(): Promise<void> {
+  ensureWrk();
   console.log(`load-compare: ${CONNECTIONS} connections, ${SECONDS} s per run, ${availableParallelism()} CPUs (server on CPU 1, clients on CPU 0); golive: ${GOLIVE_BIN.replace(ROOT, '')}`);
   if (!existsSync('/usr/bin/wrk')) console.log('  wrk not found: install it with "apt-get install wrk" (Debian); its rows are skipped');
 
