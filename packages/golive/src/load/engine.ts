@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { Redactor } from '../core/redact.ts';
 import { classifyError, type NetworkErrorKind } from '../http/errors.ts';
-import { createHistogram, DEFAULT_EXACT_SAMPLE_LIMIT, ExactSamples, encodeHistogram, type LatencyHistogram, summarize } from './histogram.ts';
+import { BufferedRecorder, DEFAULT_EXACT_SAMPLE_LIMIT, ExactSamples, encodeHistogram, summarize } from './histogram.ts';
 import {
   type AbortInfo,
   deriveFlags,
@@ -236,9 +236,10 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   }
 
   // ---- recording state
-  const latency = createHistogram();
-  const uncorrected: LatencyHistogram | null = model.type === 'open' ? createHistogram() : null;
-  const lag: LatencyHistogram | null = model.type === 'open' ? createHistogram() : null;
+  // HDR histograms behind a plain array of counts (see BufferedRecorder): read them through histogram().
+  const latency = new BufferedRecorder();
+  const uncorrected: BufferedRecorder | null = model.type === 'open' ? new BufferedRecorder() : null;
+  const lag: BufferedRecorder | null = model.type === 'open' ? new BufferedRecorder() : null;
   const limit = options.exactSampleLimit ?? DEFAULT_EXACT_SAMPLE_LIMIT;
   const latencySamples = new ExactSamples(limit);
   const uncorrectedSamples = new ExactSamples(model.type === 'open' ? limit : 0);
@@ -342,7 +343,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     const gapStart = Math.max(lastCompletion[0] as number, sendMs);
     const gap = end - gapStart;
     if (gap >= stallOpt.minMs && stalls.length < MAX_STALLS) {
-      const p50 = latency.totalCount > 0 ? latency.getValueAtPercentile(50) / 1000 : 0;
+      const p50 = latency.count > 0 ? latency.histogram().getValueAtPercentile(50) / 1000 : 0;
       if (gap >= stallOpt.factor * p50) stalls.push({ atMs: Math.round(gapStart - t0), durationMs: Math.round(gap) });
     }
     lastCompletion[0] = end;
@@ -460,11 +461,11 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         const code = status < 600 ? status : 599;
         statusCounts[code] = (statusCounts[code] as number) + 1;
         const us = Math.max(1, Math.round((end - this.scheduledMs) * 1000));
-        latency.recordValue(us);
+        latency.record(us);
         latencySamples.push(us);
         if (uncorrected) {
           const u = Math.max(1, Math.round((end - this.sendMs) * 1000));
-          uncorrected.recordValue(u);
+          uncorrected.record(u);
           uncorrectedSamples.push(u);
         }
         if (keyed) {
@@ -523,7 +524,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     }
     sent++;
     if (req.body) bytesSent += req.body.length;
-    if (lag) lag.recordValue(Math.max(1, Math.round((sendMs - scheduledMs) * 1000)));
+    if (lag) lag.record(Math.max(1, Math.round((sendMs - scheduledMs) * 1000)));
     try {
       pool.dispatch(wire, h);
     } catch (err) {
@@ -621,7 +622,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         done: d,
         planned: Number.isFinite(localTotal) ? localTotal : null,
         currentRps: rps,
-        p95Ms: latency.totalCount > 0 ? latency.getValueAtPercentile(95) / 1000 : null,
+        p95Ms: latency.count > 0 ? latency.histogram().getValueAtPercentile(95) / 1000 : null,
         failed,
         status5xx: statusCounts.slice(500).reduce((a, b) => a + b, 0),
         queued: queuedNow,
@@ -726,9 +727,9 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
       requestsPerSec: elapsed > 0 ? responses / (elapsed / 1000) : 0,
       bytesPerSec: elapsed > 0 ? bytesReceived / (elapsed / 1000) : 0,
     },
-    latency: summarize(latency, latencySamples.values),
-    latencyUncorrected: uncorrected ? summarize(uncorrected, uncorrectedSamples.values) : null,
-    scheduleLag: lag ? summarize(lag, null) : null,
+    latency: summarize(latency.histogram(), latencySamples.values),
+    latencyUncorrected: uncorrected ? summarize(uncorrected.histogram(), uncorrectedSamples.values) : null,
+    scheduleLag: lag ? summarize(lag.histogram(), null) : null,
     stalls,
     flags: [],
     aborted: abortInfo,
@@ -737,9 +738,9 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     errorSamples,
     dedup: null,
     histograms: {
-      latency: encodeHistogram(latency),
-      uncorrected: uncorrected ? encodeHistogram(uncorrected) : null,
-      scheduleLag: lag ? encodeHistogram(lag) : null,
+      latency: encodeHistogram(latency.histogram()),
+      uncorrected: uncorrected ? encodeHistogram(uncorrected.histogram()) : null,
+      scheduleLag: lag ? encodeHistogram(lag.histogram()) : null,
     },
     samplesUs: {
       latency: latencySamples.values ? [...latencySamples.values] : null,

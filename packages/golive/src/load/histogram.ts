@@ -37,6 +37,60 @@ export function createHistogram(): LatencyHistogram {
   return h;
 }
 
+/** Values (integer µs) below this are counted in a plain array before they reach the HDR histogram. */
+const BUFFERED_BELOW_US = 65_536;
+
+/**
+ * Records latencies into an HDR histogram through a plain array of counts for values under 65.536 ms: the
+ * hot path is one array increment instead of HdrHistogram's bucket arithmetic, and the counts are folded
+ * into the histogram (`recordValueWithCount`: recording a value n times and recording it once with count n
+ * give the same histogram) whenever it is read. `histogram()` flushes and returns it.
+ */
+export class BufferedRecorder {
+  readonly #histogram: LatencyHistogram;
+  readonly #counts = new Uint32Array(BUFFERED_BELOW_US);
+  #low = BUFFERED_BELOW_US;
+  #high = -1;
+  #pending = 0;
+  constructor(histogram: LatencyHistogram = createHistogram()) {
+    this.#histogram = histogram;
+  }
+  /** Records one value (integer µs, ≥ 1). */
+  record(us: number): void {
+    if (us >= BUFFERED_BELOW_US) {
+      this.#histogram.recordValue(us);
+      return;
+    }
+    this.#counts[us] = (this.#counts[us] as number) + 1;
+    if (us < this.#low) this.#low = us;
+    if (us > this.#high) this.#high = us;
+    // A count stays far below 2^32 between two flushes.
+    if (++this.#pending === 0x40000000) this.#flush();
+  }
+  /** Number of values recorded so far. */
+  get count(): number {
+    return this.#histogram.totalCount + this.#pending;
+  }
+  /** The histogram with every value recorded so far. */
+  histogram(): LatencyHistogram {
+    if (this.#pending > 0) this.#flush();
+    return this.#histogram;
+  }
+  #flush(): void {
+    const counts = this.#counts;
+    for (let v = this.#low; v <= this.#high; v++) {
+      const n = counts[v] as number;
+      if (n > 0) {
+        this.#histogram.recordValueWithCount(v, n);
+        counts[v] = 0;
+      }
+    }
+    this.#low = BUFFERED_BELOW_US;
+    this.#high = -1;
+    this.#pending = 0;
+  }
+}
+
 // HdrHistogram V2 encoding (the layout hdr-histogram-js and the Java/Go/Rust ports read and write):
 // header (cookie, payload length, normalizing offset, digits, lowest, highest, ratio) then the counts as
 // ZigZag LEB128 varints, runs of zeros as negative numbers; the compressed form wraps it in zlib.

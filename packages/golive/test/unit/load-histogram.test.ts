@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  BufferedRecorder,
   createHistogram,
   decodeHistogram,
   encodeHistogram,
@@ -124,5 +125,45 @@ describe('HdrHistogram V2 codec', () => {
     assert.equal(back.totalCount, 0);
     assert.throws(() => decodeHistogram('bm90IGEgaGlzdG9ncmFt'), RangeError);
     assert.throws(() => decodeHistogram(''), RangeError);
+  });
+});
+
+describe('buffered recording', () => {
+  test('equals recording every value into the histogram, across flushes and values past the buffer', () => {
+    const rnd = createRandom(7);
+    const direct = createHistogram();
+    const buffered = new BufferedRecorder();
+    let reads = 0;
+    for (let i = 0; i < 50_000; i++) {
+      // Mostly sub-millisecond, some tens of ms, a few seconds (past the 65.536 ms buffer).
+      const r = rnd();
+      const v = r < 0.9 ? 1 + Math.floor(rnd() * 900) : r < 0.99 ? 1_000 + Math.floor(rnd() * 60_000) : 65_000 + Math.floor(rnd() * 3_000_000);
+      direct.recordValue(v);
+      buffered.record(v);
+      if (i % 7_919 === 0) {
+        // A read in the middle (progress, stall test) flushes; recording goes on after it.
+        assert.equal(buffered.histogram().getValueAtPercentile(95), direct.getValueAtPercentile(95));
+        reads++;
+      }
+      assert.equal(buffered.count, i + 1);
+    }
+    assert.ok(reads > 3);
+    const h = buffered.histogram();
+    assert.equal(h.totalCount, direct.totalCount);
+    assert.equal(encodeHistogram(h), encodeHistogram(direct));
+    for (const p of [50, 90, 99, 99.9, 100]) assert.equal(h.getValueAtPercentile(p), direct.getValueAtPercentile(p));
+    assert.equal(h.minNonZeroValue, direct.minNonZeroValue);
+    assert.equal(h.maxValue, direct.maxValue);
+  });
+
+  test('an empty recorder gives an empty histogram; the edge of the buffer goes to the right place', () => {
+    const empty = new BufferedRecorder();
+    assert.equal(empty.count, 0);
+    assert.equal(empty.histogram().totalCount, 0);
+    const edge = new BufferedRecorder();
+    for (const v of [1, 65_535, 65_536, 65_537]) edge.record(v);
+    const h = edge.histogram();
+    assert.equal(h.totalCount, 4);
+    assert.equal(encodeHistogram(h), encodeHistogram(histogramOf([1, 65_535, 65_536, 65_537])));
   });
 });
