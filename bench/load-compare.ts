@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     const gb = median(roundsB.map((r) => r.g));
     const rb = median(roundsB.map((r) => r.r));
     table([...(wb ? [wb] : []), ab, gb, rb]);
-    if (wb) verdict(gb.rps >= 0.9 * wb.rps, `client-bound golive/wrk throughput ${(gb.rps / wb.rps).toFixed(2)}× (target ≥ 0.9×); CPU per request ${(cpu(gb) / cpu(wb)).toFixed(2)}× wrk's; node raw/wrk ${(rb.rps / wb.rps).toFixed(2)}×`);
+    if (wb) verdict(gb.rps >= 0.9 * wb.rps, `client-bound golive/wrk throughput ${(gb.rps / wb.rps).toFixed(2)}× (target ≥ 0.9×); CPU per request ${(cpu(gb) / cpu(wb)).toFixed(2)}× wrk's; node raw/wrk ${(rb.rps / wb.rps).toFixed(2)}×, golive/node raw ${(gb.rps / rb.rps).toFixed(2)}×`);
     verdict(gb.rps >= ab.rps, `client-bound golive/autocannon throughput ${(gb.rps / ab.rps).toFixed(2)}× (target ≥ 1.0×)`);
   }
 
