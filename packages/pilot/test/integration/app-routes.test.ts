@@ -247,13 +247,15 @@ describe('ingest: idempotency', () => {
   });
   test('first request 201 with id and key; a retry returns the stored answer, marked replayed', async () => {
     const key = uniq();
-    const first = await inject(signedIngest({ body: { n: 1, key }, key, timestamp: now() }));
+    const signedAt = now();
+    const first = await inject(signedIngest({ body: { n: 1, key }, key, timestamp: signedAt }));
     assert.equal(first.statusCode, 201);
     const body = first.json();
     assert.equal(body.idempotencyKey, key);
     assert.match(body.id, /^[0-9a-f-]{36}$/);
     assert.equal(first.headers['idempotent-replayed'], undefined);
-    const retry = await inject(signedIngest({ body: { n: 1, key }, key, timestamp: now() - 1 }));
+    // One second before the first, never its signature again (a second `now()` may have moved on by one).
+    const retry = await inject(signedIngest({ body: { n: 1, key }, key, timestamp: signedAt - 1 }));
     assert.equal(retry.statusCode, 201);
     assert.equal(retry.headers['idempotent-replayed'], 'true');
     assert.equal(retry.body, first.body);

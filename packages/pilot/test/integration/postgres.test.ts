@@ -138,11 +138,14 @@ test('the same key while the first request is in flight → 409', async (t) => {
   try {
     await holder.query('BEGIN');
     await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [idempotencyLockKey(TENANT_A.tenantId, key)]);
-    const r = await app!.inject(signedIngest({ body: { flight: key }, key }));
+    // The retry is signed one second before the first attempt, so it never repeats that signature (`now()`
+    // read again could have moved on by exactly one second).
+    const first = now();
+    const r = await app!.inject(signedIngest({ body: { flight: key }, key, timestamp: first }));
     assert.equal(r.statusCode, 409);
     assert.equal(r.json().error, 'idempotency_in_flight');
     await holder.query('COMMIT');
-    const after = await app!.inject(signedIngest({ body: { flight: key }, key, timestamp: now() - 1 }));
+    const after = await app!.inject(signedIngest({ body: { flight: key }, key, timestamp: first - 1 }));
     assert.equal(after.statusCode, 201);
     assert.equal(after.headers['idempotent-replayed'], undefined);
   } finally {
