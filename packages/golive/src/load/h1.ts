@@ -81,10 +81,10 @@ function headEnd(buf: Buffer, from: number, len: number): number {
   return -1;
 }
 
-/** Index of the first LF in [from, len), or -1. */
+/** Index of the first LF in [from, len), or -1 (a loop: indexOf would search the rest of the read buffer). */
 function lineFeed(buf: Buffer, from: number, len: number): number {
-  const i = buf.indexOf(10, from);
-  return i < len ? i : -1;
+  for (let i = from; i < len; i++) if (buf[i] === 10) return i;
+  return -1;
 }
 
 /** Hands body bytes [start, end) of `buf` to the handler: as offsets when it takes them, else as a view. */
