@@ -1,6 +1,6 @@
 /** Flag parsing shared by the commands (node:util parseArgs, strict: unknown flags are usage errors). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { REPORTER_NAMES } from '../config/schema.ts';
+import { REPORTER_NAMES } from '../config/reporters.ts';
 import { UsageError } from '../core/errors.ts';
 
 /** Parses argv against options; any parse error becomes a UsageError naming the command. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
+import { REPORTER_NAMES, type ReporterName } from './reporters.ts';
 
 /** Default whole-exchange timeout of a request to the target (the seed's S4_TIMEOUT default: 5 s). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -17,9 +18,7 @@ export const DEFAULT_START_TIMEOUT_MS = 30_000;
 export const DEFAULT_OUT_DIR = 'golive-report';
 
 /** Names of the file and console reporters. */
-export const REPORTER_NAMES = ['console', 'json', 'text', 'junit', 'markdown'] as const;
-/** Name of a reporter. */
-export type ReporterName = (typeof REPORTER_NAMES)[number];
+export { REPORTER_NAMES, type ReporterName };
 
 /** Seed-compatible artifact sets. */
 export const COMPAT_NAMES = ['stage3', 'stage4'] as const;

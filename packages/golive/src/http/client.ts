@@ -5,7 +5,8 @@
  * and the connection is destroyed past it, so a 2 GB body costs bounded time and memory; redirects are
  * followed by hand so loops and chains are recorded and capped.
  */
-import { Agent, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Agent as UndiciAgent } from 'undici';
 import { type Redactor, excerpt } from '../core/redact.ts';
 import { classifyError, type NetworkErrorKind } from './errors.ts';
 
@@ -164,6 +165,16 @@ function elapsedUs(start: bigint): number {
   return Number((process.hrtime.bigint() - start) / 1000n);
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * undici's Agent, loaded on a client's first request: a command that never sends one through this client
+ * (`golive load` without a read-back) does not load undici's hundred-odd modules.
+ */
+function loadAgent(): typeof UndiciAgent {
+  return (require('undici') as { Agent: typeof UndiciAgent }).Agent;
+}
+
 /** Creates the undici-based client for a target. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const baseUrl = new URL(options.baseUrl);
@@ -171,16 +182,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const redact = (s: string) => (options.redactor ? options.redactor.redact(s) : s);
   const tls = options.tls ?? {};
-  const agent = new Agent({
-    connect: {
-      rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.servername ? { servername: tls.servername } : {}),
-      timeout: defaultTimeoutMs,
-    },
-    keepAliveTimeout: 4000,
-    connections: 64,
-  });
+  let agent: UndiciAgent | null = null;
+  const getAgent = (): UndiciAgent => {
+    if (agent) return agent;
+    const Agent = loadAgent();
+    agent = new Agent({
+      connect: {
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.servername ? { servername: tls.servername } : {}),
+        timeout: defaultTimeoutMs,
+      },
+      keepAliveTimeout: 4000,
+      connections: 64,
+    });
+    return agent;
+  };
 
   // Paths are appended to the base URL's own path, as the seeds did (`f"{PROD_URL}/health"`): a base of
   // https://x/app and a path /health give https://x/app/health. Absolute URLs are used as they are.
@@ -203,7 +220,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let headersUs: number | undefined;
     let data: Dispatcher.ResponseData | undefined;
     try {
-      data = await agent.request({
+      data = await getAgent().request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
@@ -318,6 +335,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     baseUrl,
     request,
     resolve,
-    close: () => agent.close(),
+    close: () => (agent ? agent.close() : Promise.resolve()),
   };
 }
