@@ -12,9 +12,8 @@ import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption, regexSource } from './util/options.ts';
+import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
-
 
 const headerExpectation = z.union([
   z.boolean().describe('true: the header must be present; false: it must be absent.'),

@@ -11,15 +11,14 @@
  * (`sk_live`, `whsec`, `mock`), so the result can be published as is.
  */
 import { z } from 'zod';
-import { regexSource } from './util/options.ts';
 import { CheckError } from '../core/errors.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { isSecretEnv } from '../core/redact.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
+import { regexSource } from './util/options.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Severity = 'error' | 'warn';
-
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 

@@ -19,7 +19,6 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** Default cap on redirects followed when `followRedirects` is on. */
 export const DEFAULT_MAX_REDIRECTS = 5;
 
-
 /** A request as checks describe it. `url` may be absolute or a path resolved against the target's base URL. */
 export interface HttpRequest {
   method?: string;

@@ -191,8 +191,6 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   const { offset, step } = options.partition ?? { offset: 0, step: 1 };
   const model = options.model;
   const connections = model.type === 'closed' ? model.concurrency : model.maxInFlight;
-  // undici's per-request timers (headers, body) cost more than the rest of the engine's bookkeeping at tens
-  // of thousands of requests per second; one sweep over the requests in flight does the same job.
   const rejectUnauthorized = options.tls?.rejectUnauthorized ?? true;
   const replayHeader = (options.replayHeader ?? 'idempotent-replayed').toLowerCase();
   const keyed = (options.plan.unique ?? null) !== null;
@@ -207,7 +205,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
   // ---- warm-up
   let warmup: LoadResult['warmup'] = null;
   let warmupAbort: AbortInfo | null = null;
-  if (options.warmup && options.warmup.requests > 0) {
+  if (options.warmup && options.warmup.requests > 0 && !options.signal?.aborted) {
     const w = options.warmup;
     const t0 = nowMs();
     let ok = 0;
@@ -224,9 +222,16 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
         lastError = `${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`;
       }
     };
-    await Promise.all(Array.from({ length: w.requests }, one));
+    // A cancellation during the warm-up ends it at once (the requests fail as aborted; the run reports why).
+    const cancelWarmup = () => void pool.destroy().catch(() => {});
+    options.signal?.addEventListener('abort', cancelWarmup, { once: true });
+    try {
+      await Promise.all(Array.from({ length: w.requests }, one));
+    } finally {
+      options.signal?.removeEventListener('abort', cancelWarmup);
+    }
     warmup = { requests: w.requests, ok, failed, durationMs: nowMs() - t0 };
-    if (ok === 0) {
+    if (ok === 0 && !options.signal?.aborted) {
       warmupAbort = {
         reason: 'warmup-failed',
         atMs: 0,

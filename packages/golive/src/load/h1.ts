@@ -124,6 +124,7 @@ function digits(buf: Buffer, from: number, to: number): number {
   }
   return n;
 }
+
 const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>;
 // RFC 9110 token characters for header names; values may not contain CR, LF or NUL.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

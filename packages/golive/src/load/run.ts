@@ -40,14 +40,13 @@ function newSpaceBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
 
-function freezeYoungGeneration(): boolean {
+function freezeYoungGeneration(): void {
   try {
     setFlagsFromString('--semi-space-growth-factor=1');
     heapTuned = true;
   } catch {
-    heapTuned = false;
+    // A V8 that refuses the flag leaves the run as it is.
   }
-  return heapTuned;
 }
 
 /**
@@ -79,14 +78,13 @@ const YOUNG_GENERATION_INITIAL_BYTES = 1024 * 1024;
 
 /**
  * Shrinks V8's young generation back to its initial size when the code loaded before the run grew it (module
- * loading takes it to 4 MB for the engine alone and to 16 MB for the CLI with its option schemas and HTTP
- * client; capYoungGeneration only stops further growth). One memory-reducing full GC before
+ * loading takes it to 4 MB for the engine alone and further for the CLI with its option schemas;
+ * capYoungGeneration only stops further growth). One memory-reducing full GC before
  * the timed phase (tens of ms) saves ~2 MB of peak RSS for the engine alone and ~20 MB for `golive load`.
  * `gc` is taken from a fresh context, so the process's global object gains nothing. Returns whether it ran.
  */
 export function shrinkYoungGeneration(): boolean {
-  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-  if (!young || young.space_size <= YOUNG_GENERATION_INITIAL_BYTES) return false;
+  if (newSpaceBytes() <= YOUNG_GENERATION_INITIAL_BYTES) return false;
   try {
     const own = (globalThis as { gc?: unknown }).gc;
     let gc = typeof own === 'function' ? (own as (o: object) => void) : undefined;

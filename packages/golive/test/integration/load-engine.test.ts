@@ -227,6 +227,19 @@ describe('a target that never answers', () => {
     assert.ok(Date.now() - started < 5000, 'bounded by the timeout');
   });
 
+  test('a cancellation during a warm-up that gets no answer ends the run at once, as cancelled', async () => {
+    for (const transport of ['native', 'undici'] as const) {
+      const plan = await buildPlan(scenario('/hang'), 6);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const r = await runEngine({ baseUrl: srv.url, plan, transport, model: { type: 'closed', concurrency: 2, total: 6 }, warmup: { requests: 2, path: '/hang' }, timeoutMs: 30_000, signal: controller.signal });
+      assert.ok(Date.now() - started < 5000, `${transport}: ended ${Date.now() - started} ms after start, not at the 30 s timeout`);
+      assert.equal(r.aborted?.reason, 'cancelled', transport);
+      assert.equal(r.requests.sent, 0);
+    }
+  });
+
   test('a warm-up that gets no answer ends at the timeout with warmup-failed', async () => {
     const plan = await buildPlan(scenario('/hang'), 6);
     const started = Date.now();

@@ -37,7 +37,6 @@ export const urlOption = () =>
     .optional()
     .describe('Absolute http(s) URL; overrides `path` (e.g. the seed variable HEALTH_URL).');
 
-
 /** A regular expression given as text; an invalid one fails config validation, not the run. */
 export const regexSource = z.string().refine((s) => {
   try {
