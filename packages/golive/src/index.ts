@@ -16,7 +16,7 @@ export { runGate } from './runner/run-gate.ts';
 export type { RunGateOptions } from './runner/run-gate.ts';
 export { runCheck } from './runner/run-check.ts';
 export type { RunEvent, RunEventListener } from './runner/events.ts';
-export { GOLIVE_VERSION } from './runner/version.ts';
+export { GOLIVE_VERSION } from './core/version.ts';
 export { writeReports, renderConsole, renderJson, renderJunit, renderMarkdown, renderText, renderStage3, renderStage4 } from './reporters/index.ts';
 export { reportJsonSchema, reportSchema } from './reporters/report-schema.ts';
 export { ERROR_CATALOGUE, CheckError, ConfigError, GoliveError, UsageError, isGoliveError } from './core/errors.ts';

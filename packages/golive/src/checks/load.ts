@@ -20,7 +20,7 @@ import { runLoad } from '../load/run.ts';
 import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
 import { SIGN_SCHEMES } from '../load/signing.ts';
 import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
-import { GOLIVE_VERSION } from '../runner/version.ts';
+import { GOLIVE_VERSION } from '../core/version.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 
 const thresholdSchema = z.string().superRefine((s, ctx) => {

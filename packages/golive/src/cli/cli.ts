@@ -5,7 +5,7 @@
 import { ERROR_CATALOGUE, isGoliveError } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import { Redactor } from '../core/redact.ts';
-import { GOLIVE_VERSION } from '../runner/version.ts';
+import { GOLIVE_VERSION } from '../core/version.ts';
 import { COMMANDS } from './commands.ts';
 import type { CliIo } from './io.ts';
 

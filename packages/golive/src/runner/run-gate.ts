@@ -29,7 +29,7 @@ import { systemClock } from './clock.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
 import { runCheck } from './run-check.ts';
 import { commandLine, type ManagedTarget, startTarget } from './target.ts';
-import { GOLIVE_VERSION } from './version.ts';
+import { GOLIVE_VERSION } from '../core/version.ts';
 
 /** Id, kind and stage name of the result standing for a managed target. */
 export const TARGET_CHECK_ID = 'target';
