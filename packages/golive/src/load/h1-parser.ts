@@ -45,11 +45,11 @@ const CLOSE = Buffer.from('close', 'latin1');
 const TOKEN_CHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHAR[c.charCodeAt(0)] = 1;
 
-// A chunk-size line without its CRLF: hex digits, then extensions `;name[=token|quoted-string]` with no
-// whitespace (what llhttp accepts). Each repetition starts at a `;` that no inner part can match, so the
+// A chunk-size line without its CRLF: hex digits, then extensions `;name[=[token]|=quoted-string]` with no
+// whitespace (what llhttp accepts, an empty value included). Each repetition starts at a `;` that no inner part can match, so the
 // pattern cannot backtrack without bound.
 const TCHAR = "!#$%&'*+\\-.^_`|~0-9A-Za-z";
-const CHUNK_LINE = new RegExp(`^([0-9a-fA-F]+)(?:;[${TCHAR}]+(?:=(?:[${TCHAR}]+|"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"))?)*$`);
+const CHUNK_LINE = new RegExp(`^([0-9a-fA-F]+)(?:;[${TCHAR}]+(?:=(?:[${TCHAR}]*|"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"))?)*$`);
 // A trailer field line without its CRLF: token, colon, a value without control characters but HTAB.
 const TRAILER_LINE = new RegExp(`^[${TCHAR}]+:[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$`);
 
@@ -351,6 +351,12 @@ export class ResponseParser {
         this.error(protocolError('HPE_UNEXPECTED_CONTENT', 'the server switched protocols (101) unasked'));
         return -1;
       }
+      // An interim answer that closes the connection (Connection: close, HTTP/1.0 without keep-alive) ends
+      // the exchange: nothing after it is an answer (llhttp: HPE_CLOSED_CONNECTION).
+      if (info.connClose) {
+        this.error(protocolError('HPE_CLOSED_CONNECTION', `the interim answer ${status} closes the connection`));
+        return -1;
+      }
       // Interim answer (100 Continue, 103 Early Hints): the final one follows.
       if (buf !== chunk) return this.restAfter(buf, afterHead, len);
       return afterHead;
@@ -515,7 +521,8 @@ export class ResponseParser {
               this.complete(off < len);
               return -1;
             }
-            if (!TRAILER_LINE.test(line)) {
+            // A Content-Length trailer contradicts the chunked framing (llhttp refuses it too).
+            if (!TRAILER_LINE.test(line) || /^content-length:/i.test(line)) {
               this.error(protocolError('HPE_INVALID_HEADER_TOKEN', `invalid trailer line: ${JSON.stringify(line.slice(0, 40))}`));
               return -1;
             }
