@@ -2,7 +2,7 @@
 // last commit before runEngine and h1.ts were split into named units), in interleaved rounds of one
 // invocation, against the same server.
 // Run: ./node_modules/.bin/node bench/engine-split.ts   (ENGINE_BENCH_BASE=<commit> ENGINE_BENCH_ROUNDS=5
-//      ENGINE_BENCH_SECONDS=5)
+//      ENGINE_BENCH_SECONDS=5 ENGINE_BENCH_MODES=closed,open)
 //
 // The base commit is exported with `git archive` into a temporary directory, node_modules linked (no npm
 // install) and compiled with tsc; this checkout is compiled with `tsc -b packages/golive`. Each run is a fresh
@@ -15,8 +15,8 @@
 //   closed: 50 connections, client-bound (the server is faster than either client): requests/s, CPU µs/req;
 //   open:   20 000 requests/s scheduled (up to 200 in flight): CPU µs/req and p99 at a rate both sustain.
 // Each round runs old and new back to back, the order alternating every round (ABBA), so drift on this shared
-// machine falls on both alike. Printed: every round, each engine's range (min–max) and median, and the
-// ratio new/old of the medians.
+// machine falls on both alike. Printed: every round, each engine's range (min–max) and median, the ratio
+// new/old of the medians, and the range of the per-round ratios (each pair met the same neighbours).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -28,12 +28,15 @@ const BASE = process.env.ENGINE_BENCH_BASE ?? 'bc3b7f3';
 const ROUNDS = Math.max(1, Number(process.env.ENGINE_BENCH_ROUNDS ?? 5));
 const SECONDS = Number(process.env.ENGINE_BENCH_SECONDS ?? 5);
 const OPEN_RATE = 20_000;
+const MODES = (process.env.ENGINE_BENCH_MODES ?? 'closed,open').split(',');
 
 interface DriveResult {
   rps: number;
   responses: number;
   failed: number;
   cpuUsPerReq: number;
+  /** User-space part of cpuUsPerReq: the JavaScript and libuv side, without the kernel's loopback work. */
+  userUsPerReq: number;
   p50Ms: number | null;
   p99Ms: number | null;
 }
@@ -60,6 +63,7 @@ async function drive(dist: string, url: string, mode: string, seconds: number): 
     responses: result.requests.responses,
     failed: result.requests.failed,
     cpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, result.requests.responses),
+    userUsPerReq: cpu.user / Math.max(1, result.requests.responses),
     p50Ms: result.latency.p50Ms,
     p99Ms: result.latency.p99Ms,
   };
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
   const builds = { old: base.dist, new: join(ROOT, 'packages/golive/dist') };
   const srv = await startServer(server);
   try {
-    for (const mode of ['closed', 'open'] as const) {
+    for (const mode of (['closed', 'open'] as const).filter((m) => MODES.includes(m))) {
       console.log(
         `\n${mode === 'closed' ? 'closed model, 50 connections, client-bound' : `open model, ${OPEN_RATE} requests/s (up to 200 in flight)`}: C server answering at once`,
       );
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
           const r = await runDriver(builds[which], srv.url, mode);
           if (r.failed > 0) throw new Error(`${which} engine: ${r.failed} failed requests`);
           results[which].push(r);
-          line.push(`${which} ${f(r.rps)} req/s ${f(r.cpuUsPerReq, 2)} µs/req p99 ${f(r.p99Ms, 2)} ms`);
+          line.push(`${which} ${f(r.rps)} req/s ${f(r.cpuUsPerReq, 2)} µs/req (user ${f(r.userUsPerReq, 2)}) p99 ${f(r.p99Ms, 2)} ms`);
         }
         console.log(`  round ${i + 1}: ${line.join(' · ')}`);
       }
@@ -155,14 +159,22 @@ async function main(): Promise<void> {
           )} · CPU µs/req ${range(
             rs.map((r) => r.cpuUsPerReq),
             2,
+          )} · user µs/req ${range(
+            rs.map((r) => r.userUsPerReq),
+            2,
           )} · p99 ms ${range(
             rs.map((r) => r.p99Ms ?? 0),
             2,
           )}`,
         );
       }
-      const m = (w: 'old' | 'new', k: 'rps' | 'cpuUsPerReq') => median(results[w].map((r) => r[k]));
-      console.log(`  new/old (medians): req/s ${(m('new', 'rps') / m('old', 'rps')).toFixed(3)}× · CPU per request ${(m('new', 'cpuUsPerReq') / m('old', 'cpuUsPerReq')).toFixed(3)}×`);
+      const m = (w: 'old' | 'new', k: 'rps' | 'cpuUsPerReq' | 'userUsPerReq') => median(results[w].map((r) => r[k]));
+      // Paired: each round's two runs met the same neighbours on this shared machine.
+      const paired = (k: 'rps' | 'cpuUsPerReq' | 'userUsPerReq') => results.new.map((r, i) => r[k] / (results.old[i] as DriveResult)[k]);
+      console.log(`  new/old (medians): req/s ${(m('new', 'rps') / m('old', 'rps')).toFixed(3)}× · CPU per request ${(m('new', 'cpuUsPerReq') / m('old', 'cpuUsPerReq')).toFixed(3)}× (user ${(m('new', 'userUsPerReq') / m('old', 'userUsPerReq')).toFixed(3)}×)`);
+      console.log(
+        `  new/old per round: req/s ${range(paired('rps'), 3)} · CPU per request ${range(paired('cpuUsPerReq'), 3)} · user ${range(paired('userUsPerReq'), 3)}`,
+      );
     }
   } finally {
     srv.child.kill('SIGTERM');

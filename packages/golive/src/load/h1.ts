@@ -54,6 +54,7 @@ export interface H1Handler {
   onResponseError?(controller: H1Controller, err: Error): void;
 }
 
+/** Options of an {@link H1Pool}. */
 export interface H1PoolOptions {
   /** Most connections open at once (default 1). */
   connections?: number;
