@@ -36,6 +36,25 @@ export interface RecorderOptions {
   onSpike: (info: AbortInfo) => void;
 }
 
+/**
+ * A request as the recorder reads it: the handler itself, so its times reach the recorder as fields, not as
+ * arguments (a double passed to a call that is not inlined is boxed: one heap number per request).
+ */
+export interface Completion {
+  /** performance.now() ms when the request was due. */
+  scheduledMs: number;
+  /** performance.now() ms when it was handed to the transport. */
+  sendMs: number;
+  /** performance.now() ms when it completed (answered or failed). */
+  endMs: number;
+  status: number;
+  replayed: boolean;
+  /** Body bytes received. */
+  bytes: number;
+  /** The start of an error body, or null. */
+  capture: Buffer[] | null;
+}
+
 /** Increments arr[b], growing the array with zeros up to b. */
 function bump(arr: number[], b: number): void {
   if (b < arr.length) {
@@ -119,37 +138,40 @@ export class RunRecorder {
     return this.errorSamples.length < MAX_ERROR_SAMPLES;
   }
 
-  /** A request was handed to the transport at `sendMs`, due at `scheduledMs`. */
-  recordSend(bodyBytes: number, scheduledMs: number, sendMs: number): void {
+  /** Request `r` (its scheduledMs and sendMs set) was handed to the transport with a body of `bodyBytes`. */
+  recordSend(bodyBytes: number, r: Completion): void {
     this.sent++;
     this.bytesSent += bodyBytes;
-    if (this.lag) this.lag.record(Math.max(1, Math.round((sendMs - scheduledMs) * 1000)));
+    if (this.lag) this.lag.record(Math.max(1, Math.round((r.sendMs - r.scheduledMs) * 1000)));
   }
 
-  /** A complete answer at `end`; `capture`: the start of an error body, or null. */
-  recordResponse(end: number, scheduledMs: number, sendMs: number, status: number, replayed: boolean, bytes: number, capture: Buffer[] | null): void {
+  /** Request `r` got a complete answer at r.endMs. */
+  recordResponse(r: Completion): void {
     // Before recording: the stall test compares the gap with the typical latency so far.
-    this.noteCompletion(end, sendMs);
+    this.noteCompletion(r);
+    const end = r.endMs;
+    const status = r.status;
+    const capture = r.capture;
     this.responses++;
-    this.bytesReceived += bytes;
+    this.bytesReceived += r.bytes;
     const code = status < 600 ? status : 599;
     this.statusCounts[code] = (this.statusCounts[code] as number) + 1;
-    const us = Math.max(1, Math.round((end - scheduledMs) * 1000));
+    const us = Math.max(1, Math.round((end - r.scheduledMs) * 1000));
     this.latency.record(us);
     this.latencySamples.push(us);
     if (this.uncorrected) {
-      const u = Math.max(1, Math.round((end - sendMs) * 1000));
+      const u = Math.max(1, Math.round((end - r.sendMs) * 1000));
       this.uncorrected.record(u);
       this.uncorrectedSamples.push(u);
     }
     if (this.keyed) {
       const replies = this.replies;
       if (status === 409) replies.conflict++;
-      else if (replayed && status < 300) replies.replayed++;
+      else if (r.replayed && status < 300) replies.replayed++;
       else if (this.createdStatus.has(status)) replies.created++;
       else replies.other++;
     }
-    const b = this.bucket(end);
+    const b = Math.max(0, Math.floor((end - this.t0) / 1000));
     bump(this.timelineResponses, b);
     if (status >= 500) bump(this.timeline5xx, b);
     if (capture && this.errorSamples.length < MAX_ERROR_SAMPLES) {
@@ -159,16 +181,16 @@ export class RunRecorder {
     if (this.spikeRing) this.trackSpike(status >= 500);
   }
 
-  /** A request failed at `end` without a complete answer. */
-  recordFailure(end: number, sendMs: number, err: unknown): void {
+  /** Request `r` failed at r.endMs without a complete answer. */
+  recordFailure(r: Completion, err: unknown): void {
     this.failed++;
     const c = classifyError(err);
     this.errors[c.kind] = (this.errors[c.kind] ?? 0) + 1;
     if (this.errorSamples.length < MAX_ERROR_SAMPLES) {
       this.errorSamples.push({ kind: c.kind, message: this.redact(`${c.kind}${c.code ? ` (${c.code})` : ''}: ${c.message}`) });
     }
-    bump(this.timelineFailed, this.bucket(end));
-    this.noteCompletion(end, sendMs);
+    bump(this.timelineFailed, Math.max(0, Math.floor((r.endMs - this.t0) / 1000)));
+    this.noteCompletion(r);
     if (this.spikeRing) this.trackSpike(true);
   }
 
@@ -179,13 +201,10 @@ export class RunRecorder {
     return n;
   }
 
-  /** Second of the timed phase that `tMs` falls in. */
-  private bucket(tMs: number): number {
-    return Math.max(0, Math.floor((tMs - this.t0) / 1000));
-  }
-
-  private noteCompletion(end: number, sendMs: number): void {
-    const gapStart = Math.max(this.lastCompletion[0] as number, sendMs);
+  /** Records a stall when no request completed for long before `r` did. */
+  private noteCompletion(r: Completion): void {
+    const end = r.endMs;
+    const gapStart = Math.max(this.lastCompletion[0] as number, r.sendMs);
     const gap = end - gapStart;
     if (gap >= this.stallMinMs && this.stalls.length < MAX_STALLS) {
       const p50 = this.latency.count > 0 ? this.latency.histogram().getValueAtPercentile(50) / 1000 : 0;

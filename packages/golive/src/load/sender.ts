@@ -5,17 +5,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { H1Controller, H1Handler, H1Request } from './h1.ts';
-import type { RunRecorder } from './recorder.ts';
+import type { Completion, RunRecorder } from './recorder.ts';
 import type { Plan } from './scenario.ts';
 import type { Scheduler, Sender } from './schedulers.ts';
 import type { TimeoutSweep } from './timeout-sweep.ts';
 import type { Transport } from './transport.ts';
 
 /** The handler of one request in flight; reused for later requests on golive's own client. */
-class RequestHandler implements H1Handler {
+class RequestHandler implements H1Handler, Completion {
   readonly sender: RequestSender;
   scheduledMs: number;
   sendMs: number;
+  endMs = 0;
   /** Index in the timeout sweep's slots while tracked, else -1. */
   slot = -1;
   status = 0;
@@ -63,17 +64,19 @@ class RequestHandler implements H1Handler {
   }
   onResponseEnd(): void {
     const end = performance.now();
+    this.endMs = end;
     const s = this.sender;
     s.sweep.untrack(this);
-    if (!s.scheduler.ignoreCompletions) s.recorder.recordResponse(end, this.scheduledMs, this.sendMs, this.status, this.replayed, this.bytes, this.capture);
+    if (!s.scheduler.ignoreCompletions) s.recorder.recordResponse(this);
     s.release(this);
     s.scheduler.completed(end);
   }
   onResponseError(_c: H1Controller | null, err: Error): void {
     const end = performance.now();
+    this.endMs = end;
     const s = this.sender;
     s.sweep.untrack(this);
-    if (!s.scheduler.ignoreCompletions) s.recorder.recordFailure(end, this.sendMs, err);
+    if (!s.scheduler.ignoreCompletions) s.recorder.recordFailure(this, err);
     s.release(this);
     s.scheduler.completed(end);
   }
@@ -142,7 +145,7 @@ export class RequestSender implements Sender {
       }
       this.wire = { method: req.method, path: this.lastFullPath, headers: req.headers, body: req.body ?? null };
     }
-    this.recorder.recordSend(req.body ? req.body.length : 0, scheduledMs, sendMs);
+    this.recorder.recordSend(req.body ? req.body.length : 0, h);
     try {
       this.pool.dispatch(this.wire, h);
     } catch (err) {
