@@ -1,6 +1,6 @@
 /**
  * The load engine of one thread: a pool of keep-alive HTTP/1.1 connections (connections = concurrency, no
- * pipelining; golive's own client in h1-pool.ts, or an undici Pool), requests sent through `dispatch` with a
+ * pipelining; golive's own client in h1.ts, or an undici Pool), requests sent through `dispatch` with a
  * light handler (no streams, bodies counted and dropped as they arrive), latencies in integer microseconds
  * into HDR histograms.
  *

@@ -1,5 +1,5 @@
 /**
- * The engine's view of an HTTP client: golive's own HTTP/1.1 pool (h1-pool.ts, the default) or an undici
+ * The engine's view of an HTTP client: golive's own HTTP/1.1 pool (h1.ts, the default) or an undici
  * Pool (`transport: 'undici'`), both driven with undici's handler shape.
  */
 import { createRequire } from 'node:module';
