@@ -12,6 +12,7 @@ import type { Redactor } from '../core/redact.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
+import { withRedirectEvidence } from './util/redirects.ts';
 import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
@@ -125,13 +126,13 @@ export const healthCheck = defineCheck({
     const latencyMs = usToMs(ex.timings.totalUs);
     const base: Record<string, Json> = { url: ex.request.url, method: ex.request.method, latencyMs };
     if (!ex.ok) {
-      return {
+      return withRedirectEvidence(ex, {
         observations: [networkObservation('HEALTH', ex, `${matcher.text} response`)],
         metrics: { latencyMs, statusCode: null },
         data: { ...base, ok: false, statusCode: null, payload: null, error: ex.kind },
-      };
+      });
     }
-    return judge(ctx.redactor, ex, matcher, opts, base, latencyMs);
+    return withRedirectEvidence(ex, judge(ctx.redactor, ex, matcher, opts, base, latencyMs));
   },
 });
 

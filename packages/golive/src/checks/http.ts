@@ -7,11 +7,13 @@
 import { z } from 'zod';
 import type { Json, Observation } from '../core/result.ts';
 import { usToMs } from '../core/percentiles.ts';
-import { REDACTED, SENSITIVE_HEADERS } from '../core/redact.ts';
+import { REDACTED, isSensitiveHeader } from '../core/redact.ts';
+import { testPattern } from '../core/regex.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
 import { networkObservation } from './util/network.ts';
+import { redirectHeadersObservation } from './util/redirects.ts';
 import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
@@ -112,7 +114,7 @@ export function judgeHeaders(res: Pick<HttpResponse, 'headers'>, expected: HttpE
   for (const [rawName, exp] of Object.entries(expected)) {
     const name = rawName.toLowerCase();
     const value = headerValue(res.headers, name);
-    const shown = value === undefined ? 'absent' : SENSITIVE_HEADERS.has(name) ? REDACTED : JSON.stringify(redact(value));
+    const shown = value === undefined ? 'absent' : isSensitiveHeader(name) ? REDACTED : JSON.stringify(redact(value));
     const spec = typeof exp === 'boolean' ? { present: exp } : typeof exp === 'string' ? { equals: exp } : exp;
     const wantsValue = spec.equals !== undefined || spec.contains !== undefined || spec.matches !== undefined;
     const obsName = `header:${name}`;
@@ -127,7 +129,7 @@ export function judgeHeaders(res: Pick<HttpResponse, 'headers'>, expected: HttpE
     const fails: string[] = [];
     if (spec.equals !== undefined && value !== spec.equals) fails.push(`equal to ${JSON.stringify(spec.equals)}`);
     if (spec.contains !== undefined && !value.includes(spec.contains)) fails.push(`containing ${JSON.stringify(spec.contains)}`);
-    if (spec.matches !== undefined && !new RegExp(spec.matches, 'i').test(value)) fails.push(`matching /${spec.matches}/i`);
+    if (spec.matches !== undefined && !testPattern(spec.matches, value, { ignoreCase: true })) fails.push(`matching /${spec.matches}/i`);
     const expectedText = [spec.equals !== undefined ? `= ${JSON.stringify(spec.equals)}` : '', spec.contains !== undefined ? `contains ${JSON.stringify(spec.contains)}` : '', spec.matches !== undefined ? `~ /${spec.matches}/i` : '']
       .filter(Boolean)
       .join(' and ');
@@ -170,7 +172,7 @@ export function judgeJson(body: unknown, expected: HttpExpectations['json'], red
     if (exp.matches !== undefined) {
       expParts.push(`~ /${exp.matches}/`);
       const text = typeof got.value === 'string' ? got.value : JSON.stringify(got.value);
-      if (!new RegExp(exp.matches).test(text)) fails.push(`matching /${exp.matches}/`);
+      if (!testPattern(exp.matches, text)) fails.push(`matching /${exp.matches}/`);
     }
     out.push(
       observe(obsName, fails.length === 0, expParts.join(' and ') || 'present', shown, {
@@ -250,7 +252,8 @@ function judgeBody(ctx: CheckContext, res: HttpResponse, exp: HttpExpectations, 
     out.push(observe('body-not-contains', ok, `does not contain ${JSON.stringify(s)}`, ok ? 'not found' : 'found', { code: 'HTTP_BODY', message: ok ? `body free of ${JSON.stringify(s)}` : `body contains ${JSON.stringify(s)}` }));
   }
   if (exp.bodyMatches !== undefined) {
-    const ok = new RegExp(exp.bodyMatches).test(text);
+    // Linear-time matching: a hostile body cannot make this run without bound (core/regex.ts).
+    const ok = testPattern(exp.bodyMatches, text);
     out.push(observe('body-matches', ok, `~ /${exp.bodyMatches}/`, ok ? 'matched' : 'no match', { code: 'HTTP_BODY', message: ok ? `body matches /${exp.bodyMatches}/` : `body does not match /${exp.bodyMatches}/: ${bodyExcerpt(res, ctx.redactor)}` }));
   }
   return out;
@@ -300,6 +303,8 @@ export const httpCheck = defineCheck({
     const obs: Observation[] = [...judgeStatus(ex.status, method, path, opts.expect, evidence)];
     obs.push(...judgeHeaders(ex, opts.expect.headers, (s) => ctx.redactor.redact(s)));
     obs.push(...judgeBody(ctx, ex, opts.expect, describeExchange(ex)));
+    const redirected = redirectHeadersObservation(ex);
+    if (redirected) obs.push(redirected);
     if (opts.expect.maxLatencyMs !== undefined) {
       const fast = latencyMs <= opts.expect.maxLatencyMs;
       obs.push(

@@ -22,6 +22,7 @@ import { SIGN_SCHEMES } from '../load/signing.ts';
 import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
+import { headerMapSchema } from './util/options.ts';
 
 const thresholdSchema = z.string().superRefine((s, ctx) => {
   try {
@@ -35,7 +36,7 @@ const requestSchema = z
   .object({
     method: z.string().regex(/^[A-Za-z]+$/).default('GET').describe('HTTP method.'),
     path: z.string().min(1).default('/').describe('Path (with query) relative to the target base URL; may contain {{variables}}.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
+    headers: headerMapSchema().default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
     body: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
       .optional()
@@ -220,6 +221,8 @@ export const loadCheck = defineCheck({
     const resolve = (s: string) => resolveEnvPlaceholders(s, ctx.env, ctx.redactor);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.request.headers)) headers[k] = resolve(v);
+    // Plain-text credentials (`-H 'authorization: ...'`) are secrets by their header name (core/redact.ts).
+    for (const [k, v] of Object.entries(headers)) ctx.redactor.addHeader(k, v);
     const rawBody = bodyText(o.request.body);
     let sign: ScenarioSpec['sign'];
     if (o.sign) {

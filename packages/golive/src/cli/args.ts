@@ -69,7 +69,10 @@ export function parseHeaders(values: readonly string[] | undefined): Record<stri
     const i = h.indexOf(':');
     const name = i > 0 ? h.slice(0, i).trim() : '';
     if (!name || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('--header: expected "Name: value"');
-    out[name.toLowerCase()] = h.slice(i + 1).trim();
+    const value = h.slice(i + 1).trim();
+    // A line break inside a value would split the request; refuse it here, naming the header, never its value.
+    if (/[\r\n\0]/.test(value)) throw new UsageError(`--header ${name}: the value contains a line break (CR or LF) or NUL; the value is not shown`);
+    out[name.toLowerCase()] = value;
   }
   return out;
 }

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
+// CR/LF in a header value is refused at load (checks/util/options.ts): one rule for target and check headers.
+import { headerMapSchema } from '../checks/util/options.ts';
 import { REPORTER_NAMES, type ReporterName } from './reporters.ts';
 
 /** Default whole-exchange timeout of a request to the target (the seed's S4_TIMEOUT default: 5 s). */
@@ -54,7 +56,7 @@ export const targetSchema = z
       .string()
       .optional()
       .describe('Absolute http(s) URL of the service. With `start` and no baseUrl, the first URL the process prints is used.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Headers sent with every request (e.g. Authorization); their values are redacted.'),
+    headers: headerMapSchema().default({}).describe('Headers sent with every request (e.g. Authorization); their values are redacted.'),
     timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS).describe('Timeout of one request (connect, headers and body).'),
     tls: z
       .object({

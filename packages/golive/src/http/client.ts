@@ -8,9 +8,10 @@
 import { createRequire } from 'node:module';
 import type { Dispatcher, Agent as UndiciAgent } from 'undici';
 import { type Redactor, excerpt } from '../core/redact.ts';
-import { classifyError, type NetworkErrorKind } from './errors.ts';
+import { classifyError, isNetworkError, type NetworkErrorKind } from './errors.ts';
+import { headersForRedirect } from './redirect.ts';
 
-export { classifyError, type NetworkErrorKind } from './errors.ts';
+export { classifyError, isNetworkError, type NetworkErrorKind } from './errors.ts';
 
 /** Default cap on response bytes kept (and read) per request. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -50,6 +51,8 @@ export interface RedirectHop {
   status: number;
   from: string;
   location: string;
+  /** Names of the headers not sent on to another origin (target headers and credentials); absent when none. */
+  droppedHeaders?: string[];
 }
 
 /** A completed HTTP response. */
@@ -109,7 +112,10 @@ export interface HttpClientOptions {
 /** The client handed to checks through their context. */
 export interface HttpClient {
   readonly baseUrl: URL;
-  /** Sends a request; never rejects for network or HTTP trouble (only for programming errors). */
+  /**
+   * Sends a request; never rejects for network or HTTP trouble. Anything else thrown (a bug of golive, a request
+   * built wrongly) rejects, so the runner reports an `error` (GOLIVE_ERR_CHECK_CRASHED), never a failure of the target.
+   */
   request(req: HttpRequest): Promise<HttpExchange>;
   /** Resolves a path or URL against the base URL. */
   resolve(urlOrPath: string): URL;
@@ -150,8 +156,10 @@ export function bodyJson(res: HttpResponse): unknown {
 export function describeExchange(ex: HttpExchange): string {
   const ms = (ex.timings.totalUs / 1000).toFixed(1);
   const head = `${ex.request.method} ${ex.request.url}`;
-  if (!ex.ok) return `${head} → ${ex.kind}${ex.code ? ` (${ex.code})` : ''} after ${ms} ms: ${ex.message}`;
-  return `${head} → ${ex.status} in ${ms} ms${ex.truncated ? ` (body over ${ex.body.length} bytes, truncated)` : ''}`;
+  const dropped = [...new Set(ex.redirects.flatMap((r) => r.droppedHeaders ?? []))];
+  const note = dropped.length ? ` (redirected to another origin: ${dropped.join(', ')} not sent there)` : '';
+  if (!ex.ok) return `${head} → ${ex.kind}${ex.code ? ` (${ex.code})` : ''} after ${ms} ms: ${ex.message}${note}`;
+  return `${head} → ${ex.status} in ${ms} ms${ex.truncated ? ` (body over ${ex.body.length} bytes, truncated)` : ''}${note}`;
 }
 
 /** Short redacted excerpt of a response body for evidence. */
@@ -263,6 +271,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       };
     } catch (err) {
       data?.body.destroy();
+      // Only the network and the peer are the target's doing; any other exception is golive's bug and must reach
+      // the runner as one (an `error` result), not become a "target unreachable" failure.
+      if (!signal.aborted && !isNetworkError(err)) throw err;
       const totalUs = elapsedUs(start);
       const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
       const c = timedOut ? { kind: 'timeout' as const, code: 'TIMEOUT', message: 'no complete answer before the timeout' } : classifyError(err);
@@ -284,7 +295,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const maxBody = req.maxBodyBytes ?? defaultMaxBody;
     const follow = req.followRedirects ?? false;
     const maxRedirects = req.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-    const headers: Record<string, string> = {
+    let headers: Record<string, string> = {
       'user-agent': options.userAgent ?? 'golive',
       ...(req.noDefaultHeaders ? {} : options.defaultHeaders),
       ...req.headers,
@@ -313,15 +324,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch {
         return { ...res, request: reqInfo, redirects, timings: { ...res.timings, totalUs: elapsedUs(totalStart) } };
       }
-      redirects.push({ status: res.status, from: redact(url.href), location: redact(next.href) });
+      // Target headers and credentials must not follow a redirect to another origin (core's one sensitive list).
+      const { kept, dropped } = headersForRedirect(headers, url, next, Object.keys(options.defaultHeaders ?? {}));
+      headers = kept;
+      redirects.push({ status: res.status, from: redact(url.href), location: redact(next.href), ...(dropped.length ? { droppedHeaders: dropped } : {}) });
       const failBase = { ok: false as const, request: reqInfo, redirects, timings: { totalUs: elapsedUs(totalStart) } };
       if (seen.has(next.href)) return { ...failBase, kind: 'redirect-loop', message: `redirect loop back to ${redact(next.href)}` };
       if (redirects.length > maxRedirects) return { ...failBase, kind: 'too-many-redirects', message: `more than ${maxRedirects} redirects` };
-      // Credentials must not follow a redirect to another origin.
-      if (next.origin !== url.origin) {
-        delete headers.authorization;
-        delete headers.cookie;
-      }
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && curMethod === 'POST')) {
         curMethod = 'GET';
         body = undefined;

@@ -12,7 +12,7 @@ import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_OUT_DIR } from '../config/schema.ts';
 import { normaliseEnv } from '../config/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodeForVerdict } from '../core/exit-codes.ts';
-import { Redactor, SENSITIVE_HEADERS, isSecretEnv } from '../core/redact.ts';
+import { Redactor, isSecretEnv } from '../core/redact.ts';
 import {
   type CheckResult,
   type CheckResultBase,
@@ -30,6 +30,7 @@ import { emitSafe, type RunEventListener } from './events.ts';
 import { runCheck } from './run-check.ts';
 import { commandLine, type ManagedTarget, startTarget } from './target.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
+import { stripUserinfo } from '../core/url.ts';
 
 /** Id, kind and stage name of the result standing for a managed target. */
 export const TARGET_CHECK_ID = 'target';
@@ -53,9 +54,6 @@ export interface RunGateOptions {
   redactor?: Redactor;
 }
 
-/** Header names whose values are credentials, beyond the well-known ones. */
-const SECRET_HEADER_NAME = /auth|token|key|secret|session|signature|cookie|password|credential/i;
-
 /** Builds the run's redactor: secrets from the environment, names declared in config, target headers. */
 export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>, env: Readonly<Record<string, string | undefined>>): Redactor {
   const extra: string[] = [];
@@ -63,12 +61,14 @@ export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>
     const v = env[name];
     if (v) extra.push(v);
   }
-  // Credentials sent as target headers; `accept: application/json` must stay readable in evidence.
-  for (const [name, value] of Object.entries(config.target.headers)) {
-    if (SENSITIVE_HEADERS.has(name.toLowerCase()) || SECRET_HEADER_NAME.test(name) || isSecretEnv(name, value)) extra.push(value);
-  }
   if (config.target.start) for (const [k, v] of Object.entries(config.target.start.env)) if (isSecretEnv(k, v)) extra.push(v);
-  return Redactor.fromEnv(env, extra);
+  const redactor = Redactor.fromEnv(env, extra);
+  // Credentials sent as target headers (judged by name, in core); `accept: application/json` stays readable.
+  for (const [name, value] of Object.entries(config.target.headers)) redactor.addHeader(name, value);
+  // The password of a `--url http://user:pw@host` (or PROD_URL): userinfo is stripped from URLs anyway, this
+  // catches the password where it is printed on its own (decoded or encoded).
+  redactor.addUrl(config.target.baseUrl);
+  return redactor;
 }
 
 /**
@@ -162,6 +162,8 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
       if (outcome.ok) {
         managed = outcome.target;
         baseUrl = outcome.target.baseUrl;
+        // A URL the target printed may carry a password golive had no other way to learn.
+        redactor.addUrl(baseUrl);
         obs = {
           name: 'ready',
           expected: `2xx from the ready URL within ${start.timeoutMs} ms`,
@@ -289,7 +291,8 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     startedAt: new Date(startedAtMs).toISOString(),
     finishedAt: new Date(clock.now()).toISOString(),
     durationMs: Math.round((clock.monoUs() - startUs) / 10) / 100,
-    target: { baseUrl: redactor.redact(baseUrl ?? ''), managed: Boolean(cfg.target.start) },
+    // Userinfo never reaches a report, whatever the redactor learnt (core/url.ts).
+    target: { baseUrl: stripUserinfo(redactor.redact(baseUrl ?? '')), managed: Boolean(cfg.target.start) },
     source: cfg.source,
     verdict,
     exitCode: exitCodeForVerdict(verdict),

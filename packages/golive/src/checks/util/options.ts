@@ -1,8 +1,20 @@
 /** Option fields shared by the HTTP-based checks, so names, defaults and limits agree across kinds. */
 import { z } from 'zod';
+import { regexProblem } from '../../core/regex.ts';
+
+/**
+ * A header value: no CR, LF or NUL. A secret read from a file with its trailing newline would otherwise make the
+ * request itself invalid, and the failure would be blamed on the target; the message names the header (the path)
+ * and never echoes the value, which is usually a credential.
+ */
+export const headerValueSchema = () =>
+  z.string().refine((v) => !/[\r\n\0]/.test(v), 'header value contains a line break (CR or LF) or NUL; trim it (a secret read with its trailing newline?); the value is not shown');
+
+/** A header map as config gives it (`name → value`), each value checked by {@link headerValueSchema}. */
+export const headerMapSchema = () => z.record(z.string(), headerValueSchema());
 
 /** Extra request headers (merged over the target's default headers). */
-export const headersOption = () => z.record(z.string(), z.string()).default({}).describe('Extra request headers, merged over the target headers.');
+export const headersOption = () => headerMapSchema().default({}).describe('Extra request headers, merged over the target headers.');
 
 /** Per-request timeout in ms. */
 export const requestTimeoutOption = (defaultMs: number) =>
@@ -37,12 +49,14 @@ export const urlOption = () =>
     .optional()
     .describe('Absolute http(s) URL; overrides `path` (e.g. the seed variable HEALTH_URL).');
 
-/** A regular expression given as text; an invalid one fails config validation, not the run. */
-export const regexSource = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a valid regular expression');
+/**
+ * A regular expression given as text, matched in linear time (core/regex.ts). An invalid one, or one that needs
+ * backtracking (backreferences, lookaround), fails config validation (exit 2 naming the field), not the run.
+ */
+export const regexSource = z.string().superRefine(refineRegex);
+
+/** The refinement behind {@link regexSource}, for string schemas with their own constraints. */
+export function refineRegex(s: string, ctx: z.RefinementCtx): void {
+  const problem = regexProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
