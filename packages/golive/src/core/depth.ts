@@ -13,9 +13,9 @@ export const DEPTH_MARKER = `[golive: nested deeper than ${MAX_REPORT_DEPTH} lev
 type Container = Record<string, unknown> | unknown[];
 
 /**
- * Copies a JSON-like value, replacing every object or array that starts deeper than `maxDepth` levels with
- * `marker`. Iterative (an explicit stack), so no input depth can overflow the call stack. The top-level value is
- * depth 0; its members are depth 1. `transformKey` and `transformString` let a caller redact in the same pass.
+ * Copies a JSON-like value keeping at most `maxDepth` levels of nesting (the top-level object is level 1); an
+ * object or array that would open a deeper level is replaced by `marker`. Iterative (an explicit stack), so no
+ * input depth can overflow the call stack. `transformKey` and `transformString` let a caller redact in the same pass.
  */
 export function capDepth<T>(
   value: T,
@@ -28,7 +28,7 @@ export function capDepth<T>(
   const copyLeaf = (v: unknown): unknown => (typeof v === 'string' ? str(v) : v);
   const isContainer = (v: unknown): v is Container => typeof v === 'object' && v !== null && !(v instanceof Date) && !ArrayBuffer.isView(v);
   if (!isContainer(value)) return copyLeaf(value) as T;
-  if (maxDepth < 0) return marker as T;
+  if (maxDepth < 1) return marker as T;
   const root: Container = Array.isArray(value) ? [] : {};
   // Each entry: a source container, its copy, and the copy's depth.
   const stack: Array<{ src: Container; dst: Container; depth: number }> = [{ src: value, dst: root, depth: 0 }];
@@ -38,7 +38,8 @@ export function capDepth<T>(
     for (const [k, v] of entries) {
       let out: unknown;
       if (isContainer(v)) {
-        if (depth + 1 > maxDepth) out = marker;
+        // Containers at depth 0 … maxDepth-1 are kept: at most `maxDepth` levels of nesting, as jq counts them.
+        if (depth + 1 >= maxDepth) out = marker;
         else {
           const copy: Container = Array.isArray(v) ? [] : {};
           stack.push({ src: v, dst: copy, depth: depth + 1 });
@@ -52,10 +53,10 @@ export function capDepth<T>(
   return root as T;
 }
 
-/** Depth of the deepest container in a JSON-like value (0 for a scalar or an empty container's contents). Iterative. */
+/** Levels of nesting of a JSON-like value, as jq counts them (a scalar 0, `[]` 1, `[[1]]` 2). Iterative. */
 export function maxDepthOf(value: unknown): number {
   let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
+  const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, d] = stack.pop() as [unknown, number];
     if (typeof v !== 'object' || v === null) continue;
