@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { excerpt, type Redactor } from '../core/redact.ts';
+import { stripUserinfo } from '../core/url.ts';
 
 /** Bytes of target output kept (the tail). */
 const MAX_OUTPUT_BYTES = 256 * 1024;
@@ -130,10 +131,16 @@ export async function startTarget(
     if (exited) return fail(`"${commandLine(spec.command)}" ${exited} before it was ready.`);
     if (!baseUrl) {
       const m = URL_IN_OUTPUT.exec(output);
-      if (m) baseUrl = m[0].replace(/[.,;)\]}]+$/, '');
+      if (m) {
+        const printed = m[0].replace(/[.,;)\]}]+$/, '');
+        // A printed `http://user:pw@host`: the password is learnt for redaction, the userinfo dropped (fetch
+        // refuses URLs with credentials, and no report may carry them).
+        r.addUrl(printed);
+        baseUrl = stripUserinfo(printed);
+      }
     }
     if (baseUrl) {
-      const readyUrl = new URL(spec.readyUrl ?? '/health', baseUrl).href;
+      const readyUrl = stripUserinfo(new URL(spec.readyUrl ?? '/health', baseUrl).href);
       try {
         const res = await fetch(readyUrl, { signal: AbortSignal.timeout(Math.max(200, Math.min(2000, deadline - Date.now()))), redirect: 'manual' });
         await res.body?.cancel();
