@@ -9,6 +9,7 @@ import type { Json, Observation } from '../core/result.ts';
 import { usToMs } from '../core/percentiles.ts';
 import { REDACTED, isSensitiveHeader } from '../core/redact.ts';
 import { testPattern } from '../core/regex.ts';
+import { capDepth } from '../core/depth.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
@@ -93,6 +94,7 @@ export type HttpExpectations = HttpCheckOptions['expect'];
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** Recursion is bounded by `b`, the expected value from config: it stops wherever the two stop being objects. */
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
@@ -104,7 +106,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 function short(value: unknown, redact: (s: string) => string): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  // Depth-capped first: a value from the body may nest deeper than JSON.stringify's recursion allows.
+  const text = value === undefined ? 'undefined' : JSON.stringify(capDepth(value, { maxDepth: 8 }));
   return redact(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 

@@ -110,6 +110,25 @@ export class Redactor {
     return this;
   }
 
+  /**
+   * Learns every credential header found in a check's options: any `headers` map at any depth (`headers`,
+   * `paths[].headers`, `request.headers`), judged by header name. Iterative and bounded by the options' size.
+   */
+  addHeadersIn(options: unknown): this {
+    const stack: unknown[] = [options];
+    while (stack.length > 0) {
+      const v = stack.pop();
+      if (typeof v !== 'object' || v === null) continue;
+      for (const [k, child] of Object.entries(v)) {
+        if (k === 'headers' && typeof child === 'object' && child !== null && !Array.isArray(child)) {
+          for (const [name, value] of Object.entries(child)) if (typeof value === 'string') this.addHeader(name, value);
+        }
+        stack.push(child);
+      }
+    }
+    return this;
+  }
+
   /** Adds the credentials of a URL (the password, decoded and encoded); the URL itself stays readable. */
   addUrl(url: string | undefined): this {
     if (url) for (const c of urlCredentials(url)) this.add(c);

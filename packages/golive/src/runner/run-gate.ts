@@ -55,7 +55,7 @@ export interface RunGateOptions {
 }
 
 /** Builds the run's redactor: secrets from the environment, names declared in config, target headers. */
-export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>, env: Readonly<Record<string, string | undefined>>): Redactor {
+export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'> & Partial<Pick<ResolvedConfig, 'checks'>>, env: Readonly<Record<string, string | undefined>>): Redactor {
   const extra: string[] = [];
   for (const name of config.secrets) {
     const v = env[name];
@@ -65,6 +65,8 @@ export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>
   const redactor = Redactor.fromEnv(env, extra);
   // Credentials sent as target headers (judged by name, in core); `accept: application/json` stays readable.
   for (const [name, value] of Object.entries(config.target.headers)) redactor.addHeader(name, value);
+  // ... and credentials given as a check's own headers (`checks.x.options.headers.authorization`).
+  for (const spec of Object.values(config.checks ?? {})) redactor.addHeadersIn(spec.options);
   // The password of a `--url http://user:pw@host` (or PROD_URL): userinfo is stripped from URLs anyway, this
   // catches the password where it is printed on its own (decoded or encoded).
   redactor.addUrl(config.target.baseUrl);

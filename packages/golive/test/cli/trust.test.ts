@@ -25,6 +25,7 @@ before(async () => {
     if (req.url === '/aaaa') return res.end(`${'a'.repeat(50_000)}!`);
     if (req.url === '/deep-2000') return res.end(deepJson(2000));
     if (req.url === '/deep-1500') return res.end(deepJson(1500));
+    if (req.url === '/deep-100000') return res.end(deepJson(100_000));
     res.end('{"status":"ok"}');
   });
 });
@@ -66,9 +67,9 @@ describe('regular expressions from config', () => {
 });
 
 describe('deep JSON from the target', () => {
-  for (const depth of [2000, 1500]) {
+  for (const depth of [2000, 1500, 100_000]) {
     it(`a health body ${depth} levels deep passes and the report stays within ${MAX_REPORT_DEPTH} levels`, async () => {
-      const cwd = await config(`deep-${depth}`, ['checks:', '  health:', '    kind: health', `    options: { path: /deep-${depth} }`]);
+      const cwd = await config(`deep-${depth}`, ['checks:', '  health:', '    kind: health', `    options: { path: /deep-${depth}, maxBodyBytes: 1048576 }`]);
       const run = await golive(['run', '--url', server.url], { cwd });
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       assertNoStack(run.stderr);
@@ -78,6 +79,20 @@ describe('deep JSON from the target', () => {
       assert.ok(JSON.stringify(report).includes(DEPTH_MARKER));
     });
   }
+
+  it('an http check judging a JSON path inside a 100 000-level body is evaluated, not crashed', async () => {
+    const cwd = await config('deep-http', [
+      'checks:',
+      '  deep:',
+      '    kind: http',
+      '    options: { path: /deep-100000, expect: { json: { deep: { type: object } } } }',
+    ]);
+    const run = await golive(['run', '--url', server.url], { cwd });
+    // `deep` is an array, not an object: a plain failure with evidence, not GOLIVE_ERR_CHECK_CRASHED.
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /deep is \[\[\[/);
+    assertNoStack(run.stderr);
+  });
 });
 
 /** A Node older than 22 on PATH, other than the pinned one (the machine's own node is 20). */

@@ -47,6 +47,15 @@ describe('redaction of keys and escaped forms', () => {
     assert.equal(h.redact('a PlainLoadToken123456 b partner-abcdef-123 application/json'), `a ${REDACTED} b ${REDACTED} application/json`);
   });
 
+  it('learns credential headers from check options at any depth', () => {
+    const h = Redactor.fromEnv({}).addHeadersIn({
+      headers: { Authorization: 'Bearer OptionToken-123456' },
+      paths: [{ path: '/x', headers: { 'x-partner-token': 'partner-tok-654321' } }],
+      request: { headers: { accept: 'application/json' } },
+    });
+    assert.equal(h.redact('OptionToken-123456 partner-tok-654321 application/json'), `${REDACTED} ${REDACTED} application/json`);
+  });
+
   it('has one sensitive-header list, with the signature headers on it', () => {
     for (const n of ['Authorization', 'cookie', 'X-Api-Key', 'stripe-signature', 'x-hub-signature-256', 'x-signature', 'x-partner-token']) assert.ok(isSensitiveHeader(n), n);
     for (const n of ['accept', 'content-type', 'www-authenticate', 'access-control-allow-credentials', 'keep-alive']) assert.ok(!isSensitiveHeader(n), n);
