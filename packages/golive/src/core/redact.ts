@@ -20,7 +20,8 @@ const SECRET_VALUE = /^(sk|rk|pk)_(live|test)_|^whsec_|^gh[pousr]_|^xox[abprs]-|
 
 /**
  * Header names whose values are always redacted in evidence, and which never follow a redirect to another origin.
- * The one list of golive: the redactor, the HTTP client and the load engine all ask {@link isSensitiveHeader}.
+ * The one list of golive: the redactor, the HTTP client's redirect handling and the load check all ask
+ * {@link isSensitiveHeader}.
  */
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
   'authorization',

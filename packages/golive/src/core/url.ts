@@ -29,8 +29,9 @@ export function stripUserinfoInText(text: string): string {
 }
 
 /**
- * The credentials carried by a URL, in every form they may be printed in: the password as written (percent-encoded),
- * decoded, and re-encoded; the user name too when a password goes with it (it is often a token on its own).
+ * The password of a URL, in every form it may be printed in: as written (percent-encoded), decoded, and
+ * re-encoded. Not the user name: names such as `admin` or `golive` are not secrets, and redacting them everywhere
+ * would destroy evidence (userinfo is stripped from URLs as a whole anyway).
  */
 export function urlCredentials(url: string): string[] {
   let u: URL;
@@ -39,16 +40,13 @@ export function urlCredentials(url: string): string[] {
   } catch {
     return [];
   }
-  const out = new Set<string>();
-  for (const part of [u.password, u.password ? u.username : '']) {
-    if (!part) continue;
-    out.add(part);
-    try {
-      const decoded = decodeURIComponent(part);
-      out.add(decoded).add(encodeURIComponent(decoded));
-    } catch {
-      // a malformed escape: the raw form is what gets printed
-    }
+  if (!u.password) return [];
+  const out = new Set<string>([u.password]);
+  try {
+    const decoded = decodeURIComponent(u.password);
+    out.add(decoded).add(encodeURIComponent(decoded));
+  } catch {
+    // a malformed escape: the raw form is what gets printed
   }
   return [...out];
 }

@@ -164,8 +164,6 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
       if (outcome.ok) {
         managed = outcome.target;
         baseUrl = outcome.target.baseUrl;
-        // A URL the target printed may carry a password golive had no other way to learn.
-        redactor.addUrl(baseUrl);
         obs = {
           name: 'ready',
           expected: `2xx from the ready URL within ${start.timeoutMs} ms`,

@@ -249,6 +249,8 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
       const tails = ['UrlPassTail88'];
       assertNoTail(`${label} stdout`, run.stdout, tails);
       assertNoTail(`${label} stderr`, run.stderr, tails);
+      // The user name is not a secret: output still says "golive", not [REDACTED].
+      assert.match(run.stdout, /golive \d+\.\d+\.\d+/, label);
       const files = await filesUnder(cwd);
       assert.ok(files.some((f) => f.endsWith('report.json')) && files.includes(stepSummary), `${label}: reports written`);
       for (const f of files) assertNoTail(`${label} ${f}`, await readFile(f, 'utf8'), tails);

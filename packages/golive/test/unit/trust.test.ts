@@ -70,7 +70,8 @@ describe('URL userinfo', () => {
   });
 
   it('yields the password decoded and encoded for the redactor', () => {
-    assert.deepEqual(urlCredentials('http://user:S3cr%40tUrlPass@h/').sort(), ['S3cr%40tUrlPass', 'S3cr@tUrlPass', 'user'].sort());
+    assert.deepEqual(urlCredentials('http://golive:S3cr%40tUrlPass@h/').sort(), ['S3cr%40tUrlPass', 'S3cr@tUrlPass'].sort());
+    assert.deepEqual(urlCredentials('http://golive@h/'), []);
     const r = Redactor.fromEnv({}).addUrl('http://user:S3cr%40tUrlPass@h/');
     assert.equal(r.redact('pw S3cr@tUrlPass or S3cr%40tUrlPass'), `pw ${REDACTED} or ${REDACTED}`);
     // A redactor strips userinfo from any URL it sees, even one whose password it never learnt.
