@@ -5,7 +5,7 @@
  * does not quote the config line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,12 +95,13 @@ describe('deep JSON from the target', () => {
   });
 });
 
-/** A Node older than 22 on PATH, other than the pinned one (the machine's own node is 20). */
-function olderNode(): string | undefined {
-  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+/** A Node older than 22 on PATH or in /usr/bin, other than the pinned one (the machine's own node is 20). */
+function olderNode(): { path: string; version: string } | undefined {
+  for (const d of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin']) {
     const p = join(d, 'node');
     if (d.includes('node_modules') || !existsSync(p)) continue;
-    return p;
+    const version = spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    if (Number(version.split('.')[0]) < 22) return { path: p, version };
   }
   return undefined;
 }
@@ -137,10 +138,8 @@ describe('Node version', () => {
 
   it('the launcher runs on the machine’s real older Node long enough to say so', async () => {
     const node = olderNode();
-    assert.ok(node, 'this machine has an older node on PATH (the system one)');
-    const version = (await runWith(node, ['-p', 'process.versions.node'])).stdout.trim();
-    assert.ok(Number(version.split('.')[0]) < 22, `expected an older Node at ${node}, found ${version}`);
-    expectOneLine(await runWith(node, [BIN, 'check', server.url]), version);
+    assert.ok(node, 'this machine has a Node older than 22 (the system one, 20)');
+    expectOneLine(await runWith(node.path, [BIN, 'check', server.url]), node.version);
   });
 });
 
