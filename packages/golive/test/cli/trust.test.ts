@@ -23,6 +23,7 @@ before(async () => {
   server = await serve((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/aaaa') return res.end(`${'a'.repeat(50_000)}!`);
+    if (req.url === '/slow') return setTimeout(() => res.end('{"status":"ok"}'), 10_000).unref();
     if (req.url === '/deep-2000') return res.end(deepJson(2000));
     if (req.url === '/deep-1500') return res.end(deepJson(1500));
     if (req.url === '/deep-100000') return res.end(deepJson(100_000));
@@ -55,6 +56,46 @@ describe('regular expressions from config', () => {
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /body does not match/);
     assertNoStack(run.stderr);
+  });
+
+  it('SIGTERM during a run matching a catastrophic pattern stops golive by itself', async () => {
+    const cwd = await config('regex-sigterm', [
+      'checks:',
+      '  body:',
+      '    kind: http',
+      "    options: { path: /aaaa, expect: { bodyMatches: '(a+)+$' } }",
+      '  slow:',
+      '    kind: http',
+      '    options: { path: /slow }',
+    ]);
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, 'run', '--url', server.url], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    // SIGTERM 1.5 s into the run: a backtracking engine is still matching the first body then (deaf to signals);
+    // golive's matching ended long before, and the signal cancels the slow second check. SIGKILL is a backstop.
+    let term: NodeJS.Timeout | undefined;
+    const waitStart = setInterval(() => {
+      if (!out.includes('golive:')) return;
+      clearInterval(waitStart);
+      term = setTimeout(() => child.kill('SIGTERM'), 1500);
+    }, 20);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
+    clearInterval(waitStart);
+    clearTimeout(term);
+    clearTimeout(killer);
+    assert.equal(signal, null, `golive ignored SIGTERM and had to be killed:\n${out}`);
+    // The regex check failed (no match) and the cancelled run is at best INCONCLUSIVE: NO-GO wins.
+    assert.equal(code, 1, `exit ${code}:\n${out}`);
+    assert.match(out, /SIGTERM received/);
+    assert.match(out, /body does not match/);
+    assert.ok(Date.now() - started < 30_000);
   });
 
   it('a pattern that needs backtracking is a config error naming the field (exit 2)', async () => {
