@@ -4,6 +4,7 @@
  * on stderr (GOLIVE_ERR_REPORT_WRITE) and leaves the exit code alone.
  */
 import { relative, resolve } from 'node:path';
+import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
 import { findConfigFile, loadConfigFile } from '../config/load.ts';
 import { type CliOverrides, type ResolvedConfig, resolveConfig, urlProblem } from '../config/resolve.ts';
@@ -56,6 +57,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
     ...(fileName ? { fileName } : {}),
     env: io.env,
     cli,
+    kinds: builtinChecks,
     // The default preset stands in for a missing config; a config file found or named says what to run.
     ...(defaults.defaultPreset && !configPath ? { defaultPreset: defaults.defaultPreset } : {}),
   });
@@ -63,7 +65,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
 
 /** Runs a resolved gate with console progress, writes reports, returns the exit code. */
 export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: CliIo): Promise<number> {
-  const env = normaliseEnv(io.env);
+  const env = normaliseEnv(io.env, config.kinds);
   const redactor = buildRedactor(config, env);
   const reporters = config.reporters ?? [...REPORTER_NAMES];
   const consoleOn = reporters.includes('console');
@@ -118,6 +120,7 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     compatDir,
     reporters,
     compat: config.compat,
+    compatChecks: config.compatChecks,
     stepSummary: io.env.GITHUB_STEP_SUMMARY,
   });
   if (consoleOn) io.stdout.write(redactor.redact(renderConsole(report, opts)));

@@ -3,7 +3,7 @@
  * table with status, the key figure and the evidence. Colour only on a TTY and never with NO_COLOR.
  */
 import type { CheckResult, Report } from '../core/result.ts';
-import { clip, failureLines, formatMs, statusLabel, verdictLine } from './format.ts';
+import { clip, failureLines, formatMs, keyFigure, statusLabel, verdictLine } from './format.ts';
 
 /** Whether to colour output written to a stream. */
 export function useColor(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): boolean {
@@ -37,12 +37,7 @@ function statusCell(r: Pick<CheckResult, 'status' | 'level'>, paint: Paint): str
   return paint('red', label);
 }
 
-/** The key figure of a result: its summary for passes, the first failing evidence otherwise. */
-export function keyFigure(r: CheckResult): string {
-  if (r.status === 'skip') return `skipped: ${r.reason}`;
-  if (r.status === 'error') return `${r.error.code}: ${r.error.message}`;
-  return r.summary;
-}
+export { keyFigure };
 
 /** One progress line for a finished check: `[2/4] PASS canary  5/5 2xx, p95 12 ms  (1.5 s)`. */
 export function renderProgressLine(r: CheckResult, index: number, total: number, options: ConsoleOptions): string {

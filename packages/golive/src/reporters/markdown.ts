@@ -1,6 +1,6 @@
 /** The Markdown reporter: a summary table, also appended to $GITHUB_STEP_SUMMARY in GitHub Actions. */
-import type { Report } from '../core/result.ts';
-import { STATUS_ICON, clip, evidenceLine, failureLines, formatMs, statusLabel, verdictLine, VERDICT_MEANING } from './format.ts';
+import type { PresentationTable, Report } from '../core/result.ts';
+import { STATUS_ICON, clip, failureLines, formatMs, keyFigure, statusLabel, verdictLine, VERDICT_MEANING } from './format.ts';
 
 /** File name of the Markdown report inside the output directory. */
 export const MARKDOWN_REPORT_FILE = 'summary.md';
@@ -25,7 +25,7 @@ export function renderMarkdown(report: Report): string {
   ];
   for (const stage of report.stages) {
     for (const r of stage.checks) {
-      lines.push(`| ${STATUS_ICON[r.status]} | ${cell(stage.name)} | ${cell(`${r.title} (${r.id})`)} | ${r.level} | ${statusLabel(r.status)} | ${cell(evidenceLine(r))} | ${formatMs(r.durationMs)} |`);
+      lines.push(`| ${STATUS_ICON[r.status]} | ${cell(stage.name)} | ${cell(`${r.title} (${r.id})`)} | ${r.level} | ${statusLabel(r.status)} | ${cell(keyFigure(r))} | ${formatMs(r.durationMs)} |`);
     }
   }
   const failing = report.stages.flatMap((s) => s.checks).filter((r) => r.status === 'fail' || r.status === 'error');
@@ -36,6 +36,24 @@ export function renderMarkdown(report: Report): string {
       for (const f of failureLines(r)) lines.push(`  - ${clip(f, 500).replace(/`/g, "'")}`);
     }
   }
+  // Tables the kinds declare (a score table, findings), folded away so the summary stays short.
+  const tabled = report.stages.flatMap((s) => s.checks).filter((r) => (r.presentation?.tables ?? []).some((t) => t.rows.length > 0));
+  for (const r of tabled) {
+    for (const t of r.presentation?.tables ?? []) {
+      if (t.rows.length === 0) continue;
+      lines.push('', `<details><summary>${cell(`${r.id}: ${t.title}`).replace(/</g, '&lt;').replace(/>/g, '&gt;')}</summary>`, '', ...tableLines(t), '', '</details>');
+    }
+  }
   lines.push('');
   return lines.join('\n');
+}
+
+/** Rows of a presentation table shown in Markdown (bounded, so a long findings list cannot flood a summary). */
+const MAX_TABLE_ROWS = 50;
+
+function tableLines(t: PresentationTable): string[] {
+  const out = [`| ${t.columns.map(cell).join(' | ')} |`, `|${t.columns.map(() => '---').join('|')}|`];
+  for (const row of t.rows.slice(0, MAX_TABLE_ROWS)) out.push(`| ${row.map((v) => cell(v === null ? '' : String(v))).join(' | ')} |`);
+  if (t.rows.length > MAX_TABLE_ROWS) out.push('', `${t.rows.length - MAX_TABLE_ROWS} more rows in report.json.`);
+  return out;
 }

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { builtinChecks } from '../../src/checks/registry.ts';
 import { defineCheck, observe } from '../../src/checks/types.ts';
 import { findConfigFile, loadConfigFile } from '../../src/config/load.ts';
-import { PRESETS } from '../../src/config/presets.ts';
-import { resolveConfig } from '../../src/config/resolve.ts';
+import { PRESETS } from '../../src/presets/index.ts';
+import { resolveConfig } from '../../src/index.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 
 const probe = defineCheck({
