@@ -8,6 +8,7 @@
 import type { CommandData } from '../checks/command.data.ts';
 import type { HealthData } from '../checks/health.data.ts';
 import type { HttpData } from '../checks/http.data.ts';
+import { inertText } from '../core/inert.ts';
 import type { CheckResult, Report } from '../core/result.ts';
 import { type CompatChecks, type CompatFile, dataOf, findResult, healthUrlOf, num, seedBaseUrl, seedTimestamp, typedData } from './compat.ts';
 
@@ -150,6 +151,6 @@ export function renderStage3(report: Report, ids: CompatChecks): CompatFile[] {
     { path: `${STAGE3_DIR}/summary.json`, content: `${JSON.stringify(summary, null, 2)}\n` },
     gateOutput(gate, 'stdout'),
     gateOutput(gate, 'stderr'),
-    { path: `${STAGE3_DIR}/tests.txt`, content: stage3Text(report, ids, summary) },
+    { path: `${STAGE3_DIR}/tests.txt`, content: inertText(stage3Text(report, ids, summary)) },
   ];
 }

@@ -9,6 +9,7 @@ import type { CanaryData } from '../checks/canary.data.ts';
 import type { HealthData } from '../checks/health.data.ts';
 import type { ProviderConfigData } from '../checks/provider-config.data.ts';
 import type { SecurityHeadersData } from '../checks/security-headers.data.ts';
+import { inertText } from '../core/inert.ts';
 import type { Json, Report } from '../core/result.ts';
 import { type CompatChecks, type CompatFile, findResult, healthUrlOf, ms2, num, seedBaseUrl, seedTimestamp, typedData } from './compat.ts';
 
@@ -132,6 +133,6 @@ export function renderStage4(report: Report, checks: CompatChecks): CompatFile[]
   const summary = stage4Summary(report, checks);
   return [
     { path: `${STAGE4_DIR}/summary.json`, content: `${JSON.stringify(summary, null, 2)}\n` },
-    { path: `${STAGE4_DIR}/tests.txt`, content: stage4Text(report, checks, summary) },
+    { path: `${STAGE4_DIR}/tests.txt`, content: inertText(stage4Text(report, checks, summary)) },
   ];
 }

@@ -1,4 +1,5 @@
 /** The text reporter: a tests.txt-style summary for people and for artifact stores. */
+import { inertText } from '../core/inert.ts';
 import type { Report } from '../core/result.ts';
 import { STATUS_ICON, failureLines, keyFigure, statusLabel, verdictLine } from './format.ts';
 
@@ -25,5 +26,6 @@ export function renderText(report: Report): string {
     lines.push('');
   }
   lines.push(`Status: ${report.verdict === 'GO' ? 'PASS' : 'FAIL'}`, `Verdict: ${verdictLine(report)}`, '');
-  return lines.join('\n');
+  // Evidence may hold escape sequences or `::` lines from the target: shown, never acted on, when the file is printed.
+  return inertText(lines.join('\n'));
 }
