@@ -181,9 +181,9 @@ describe('the kind contract', () => {
     const consoleText = renderConsole(report, { color: false });
     assert.match(consoleText, /PASS\s+go-live\s+w\s+.*7 widgets \(pass\)/);
     const md = renderMarkdown(report);
-    assert.match(md, /\| 7 widgets \(pass\) \|/);
-    assert.match(md, /<summary>w: Widget counts<\/summary>/);
-    assert.match(md, /\| \/from-schema \| 7 \|/);
+    assert.match(md, /\| `7 widgets \(pass\)` \|/);
+    assert.match(md, /<summary>w\\: Widget counts<\/summary>/);
+    assert.match(md, /\| `\/from-schema` \| `7` \|/);
     assert.match(renderText(report), /\[w\]: PASS — 7 widgets \(pass\)/);
   });
 

@@ -29,7 +29,6 @@ const restart = defineCheck({
     if (!handle) return { observations: [observe('managed', false, 'a managed target', 'none')] };
     const before = { url: handle.baseUrl, pid: handle.pid ?? null };
     const started = await handle.restart({ env: { FLAVOUR: 'restarted', MY_SECRET_TOKEN: undefined }, signal: o.signal });
-    const exit = handle.lastExit;
     return {
       observations: [observe('restarted', started.ok && handle.running, 'ready again', started.ok ? 'ready' : started.reason)],
       data: { before, after: { url: handle.baseUrl, pid: handle.pid ?? null }, output: handle.output() },

@@ -112,7 +112,9 @@ describe('markdown, text and console', () => {
     const rows = md.split('\n').filter((l) => /^\| (✅|❌|⚠️|⏭️) \|/.test(l));
     assert.equal(rows.length, 5);
     assert.ok(rows[1]?.includes('piped') && rows[1].includes('\\|'));
-    assert.match(md, /### Evidence\n\n- \*\*webhook\*\* \(FAIL\)\n {2}- \[HTTP_STATUS\] POST/);
+    // Evidence is an inert code span; config text (titles) is backslash-escaped Markdown.
+    assert.match(md, /### Evidence\n\n- \*\*webhook\*\* \(FAIL\)\n {2}- `\[HTTP_STATUS\] POST \/api\/stripe\/webhook → 200: accepted an unsigned event \\x07`/);
+    assert.ok(rows[1]?.includes('Webhook \\<unsigned\\>'), 'HTML in a title is escaped');
   });
 
   it('text: a line per check with its status and evidence, then Status', () => {
