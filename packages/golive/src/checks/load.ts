@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
+import { parseJsonPath } from '../core/json-path.ts';
 import type { Json, Observation } from '../core/result.ts';
 import type { HttpClient } from '../http/client.ts';
 import { describeReadBack, type ReadBackSpec, type ReadResult, readCount, verifyCounts } from '../load/dedup.ts';
@@ -48,7 +49,17 @@ const readBackSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('json'),
       path: z.string().min(1).describe('GET path returning JSON, e.g. /v1/events.'),
-      jsonPath: z.string().min(1).describe('Dotted path to the count, e.g. count or data.total.'),
+      jsonPath: z
+        .string()
+        .min(1)
+        .superRefine((p, ctx) => {
+          try {
+            parseJsonPath(p);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        })
+        .describe('JSON path to the count (the http check\'s dialect), e.g. count, data.total or items.length.'),
       headers: z.record(z.string(), z.string()).optional(),
     })
     .strict(),
