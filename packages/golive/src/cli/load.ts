@@ -57,7 +57,7 @@ const OPTIONS = {
 } as const;
 
 const HELP = `Usage: golive load <url> [options]
-       golive load --url <base-url> --total 1000 --unique 200 --concurrency 50 --out result.json
+       golive load --scenario <file> --url <base-url> --total 1000 --unique 200 --concurrency 50 --out result.json
 
 Sends load to <url> and prints latency percentiles (nearest rank, microsecond resolution), throughput,
 status and error counts. Exit 0 when every threshold holds, 1 when one fails (or the run stopped on a
