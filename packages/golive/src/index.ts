@@ -104,9 +104,12 @@ export type { HealthMeaning, HealthVerdict } from './checks/health.ts';
 export { httpCheck } from './checks/http.ts';
 export { evaluateProviders, providerConfigCheck } from './checks/provider-config.ts';
 // Load engine: closed/open models, HDR latencies, scenarios with key pools and signing, mergeable results.
-export { loadCheck } from './checks/load.ts';
-export type { LoadCheckOptions } from './checks/load.ts';
+export { loadCheck, resultFileText, runLoadTest } from './checks/load.ts';
+export type { LoadCheckOptions, LoadTestDeps, LoadTestOutcome } from './checks/load.ts';
 export { runLoad } from './load/run.ts';
+export { heapTuningDefault, setHeapTuningDefault } from './load/heap.ts';
+export { createSigner, signTemplateProblems } from './load/signing.ts';
+export type { SignTemplate } from './load/signing.ts';
 export type { LoadRunOptions } from './load/run.ts';
 export type { ModelOptions, ProgressSnapshot } from './load/engine.ts';
 export { LOAD_RESULT_FORMAT, LOAD_RESULT_VERSION, mergeResults } from './load/result.ts';

@@ -10,7 +10,7 @@ import { usToMs } from '../core/percentiles.ts';
 import { REDACTED, SENSITIVE_HEADERS } from '../core/redact.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
-import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
+import { getJsonPath, jsonType, parseJsonPath } from '../core/json-path.ts';
 import { networkObservation } from './util/network.ts';
 import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
