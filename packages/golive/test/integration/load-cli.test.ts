@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assertBuilt, golive } from '../cli/helpers.ts';
 import { startServer, type TestServer } from '../helpers/check-servers.ts';
-
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function golive(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('golive load and load-check', () => {
   let srv: TestServer;
   let dir: string;
   before(async () => {
+    assertBuilt();
     srv = await startServer((_req, res) => res.end('ok'));
     dir = await mkdtemp(join(tmpdir(), 'golive-load-cli-'));
   });
@@ -94,7 +74,7 @@ describe('golive load and load-check', () => {
   });
 
   test('the seed flags run the pilot ingest scenario; a missing API key is named, never printed', async () => {
-    const r = await golive(['load', '--url', srv.url, '--total', '100', '--unique', '20', '--concurrency', '5'], { PILOT_BOOTSTRAP_SIGNING_SECRET: 'sekrit-signing-value-123' });
+    const r = await golive(['load', '--url', srv.url, '--total', '100', '--unique', '20', '--concurrency', '5'], { env: { PILOT_BOOTSTRAP_SIGNING_SECRET: 'sekrit-signing-value-123' } });
     assert.equal(r.code, 3);
     assert.match(r.stderr, /GOLIVE_ERR_MISSING_SECRET.*PILOT_BOOTSTRAP_API_KEY/);
     assert.doesNotMatch(r.stdout + r.stderr, /sekrit-signing-value-123/);
