@@ -12,7 +12,7 @@ import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, urlOption } from './util/options.ts';
+import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const headerExpectation = z.union([
@@ -263,6 +263,11 @@ export const httpCheck = defineCheck({
   description: 'Sends one request and checks status, headers, JSON paths, body text and latency.',
   options,
   defaultTimeoutMs: 15_000,
+  timeoutFor: (o) => sequentialTimeoutMs(15_000, 1, o.timeoutMs),
+  requestTimeoutOption: 'timeoutMs',
+  metrics: { latencyMs: { direction: 'lower', tolerance: 0.5, unit: 'ms' } },
+  // A POST or PUT to the service may create something; GET, HEAD and OPTIONS read.
+  mutates: (o) => !['GET', 'HEAD', 'OPTIONS'].includes(o.method.toUpperCase()),
   async run(ctx, opts): Promise<CheckOutcome> {
     const method = opts.method.toUpperCase();
     const headers: Record<string, string> = { ...opts.headers };

@@ -213,6 +213,14 @@ export const loadCheck = defineCheck({
   description: 'Sends load (closed or open model), records HDR latencies, verifies dedup of keyed requests and applies k6-style thresholds.',
   options,
   defaultTimeoutMs: 600_000,
+  metrics: {
+    p95Ms: { direction: 'lower', tolerance: 0.2, unit: 'ms' },
+    p99Ms: { direction: 'lower', tolerance: 0.3, unit: 'ms' },
+    requestsPerSec: { direction: 'higher', tolerance: 0.2, unit: 'req/s' },
+    errorRate: { direction: 'lower', tolerance: 0 },
+  },
+  // Load against a write route creates records and spends rate budget.
+  mutates: (o) => !['GET', 'HEAD', 'OPTIONS'].includes(o.request.method.toUpperCase()),
   async run(ctx, o): Promise<CheckOutcome> {
     const thresholds = o.thresholds.map((t) => parseThreshold(t));
     const model = modelFromOptions(o);

@@ -259,6 +259,11 @@ export const providerConfigCheck = defineCheck({
   description: 'Checks the environment for live payment and email providers (advisory unless EXPECT_LIVE=1) and user rules; values are never reported.',
   options,
   defaultTimeoutMs: 5_000,
+  env: [
+    { names: ['GOLIVE_EXPECT_LIVE', 'EXPECT_LIVE'], description: 'enforce live providers (1)' },
+    { names: ['GOLIVE_ALLOW_PROVIDER_MOCK', 'ALLOW_PROVIDER_MOCK'], description: 'mocks allowed even when EXPECT_LIVE=1 (1)' },
+  ],
+  metrics: { issues: { direction: 'lower', tolerance: 0 } },
   async run(ctx, opts): Promise<CheckOutcome> {
     ctx.signal.throwIfAborted();
     const env = ctx.env;

@@ -24,6 +24,7 @@ export const GATE_OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   stage: { type: 'string', short: 's', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -37,8 +38,12 @@ export const GATE_OPTIONS_HELP = `Options:
   -t, --timeout <time>    Request timeout: 500ms, 5s or a number of milliseconds
   -H, --header <h>        Extra header for every request, "Name: value" (repeatable; the value is redacted)
   -s, --stage <name>      Run only this stage (repeatable)
-  -v, --verbose           Show every observation
-  -h, --help              Show this help`;
+  -v, --verbose           Show every observation and every progress event
+  -q, --quiet             No progress: only the final table, the evidence and the verdict
+  -h, --help              Show this help
+
+Progress: on a terminal a live line shows the running check (a load check's requests, rate, p95, errors and
+time left); in a log, a line every 5 s for a check that runs longer than that.`;
 
 /** Parses `500ms`, `5s`, `1.5s`, `2m` or a bare number of milliseconds. */
 export function parseDuration(text: string, flag = '--timeout'): number {

@@ -5,11 +5,13 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
 import { findConfigFile, loadConfigFile } from '../config/load.ts';
 import { type CliOverrides, type ResolvedConfig, resolveConfig, urlProblem } from '../config/resolve.ts';
 import { DEFAULT_OUT_DIR, REPORTER_NAMES } from '../config/schema.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
+import { inertText } from '../core/inert.ts';
 import { renderConsole, renderProgressLine, useColor } from '../reporters/console.ts';
 import { writeReports } from '../reporters/index.ts';
 import { renderMarkdown } from '../reporters/markdown.ts';
@@ -17,6 +19,7 @@ import type { RunEvent } from '../runner/events.ts';
 import { buildRedactor, runGate } from '../runner/run-gate.ts';
 import { parseDuration, parseHeaders, parseReporters } from './args.ts';
 import type { CliIo } from './io.ts';
+import { ProgressView } from './progress.ts';
 
 /** Parsed gate flags. */
 export interface GateFlags {
@@ -29,6 +32,7 @@ export interface GateFlags {
   header?: string[] | undefined;
   stage?: string[] | undefined;
   verbose?: boolean | undefined;
+  quiet?: boolean | undefined;
 }
 
 /** Loads and resolves the config for a gate command. */
@@ -58,6 +62,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
     ...(fileName ? { fileName } : {}),
     env: io.env,
     cli,
+    kinds: builtinChecks,
     // The default preset stands in for a missing config; a config file found or named says what to run.
     ...(defaults.defaultPreset && !configPath ? { defaultPreset: defaults.defaultPreset } : {}),
   });
@@ -65,14 +70,20 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
 
 /** Runs a resolved gate with console progress, writes reports, returns the exit code. */
 export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: CliIo): Promise<number> {
-  const env = normaliseEnv(io.env);
+  const env = normaliseEnv(io.env, config.kinds);
   const redactor = buildRedactor(config, env);
   const reporters = config.reporters ?? [...REPORTER_NAMES];
   const consoleOn = reporters.includes('console');
   const color = useColor(io.stdout, io.env);
   const opts = { color, verbose: flags.verbose === true };
-  const say = (line: string) => {
-    if (consoleOn) io.stdout.write(`${redactor.redact(line)}\n`);
+  const quiet = flags.quiet === true;
+  const progress = consoleOn && !quiet && !flags.verbose ? new ProgressView(io.stdout, redactor) : undefined;
+  /** A line of golive's own; target text in it is made inert (escapes shown, `::` commands broken). */
+  const say = (line: string, inertAlready = false) => {
+    if (!consoleOn || quiet) return;
+    progress?.clear();
+    const text = redactor.redact(line);
+    io.stdout.write(`${inertAlready ? text : inertText(text)}\n`);
   };
   const multiStage = config.stages.length > 1;
   const onEvent = (e: RunEvent) => {
@@ -89,10 +100,15 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
       case 'stage-start':
         if (multiStage) say(`── ${e.stage} (${e.checks} check${e.checks === 1 ? '' : 's'})`);
         break;
+      case 'check-start':
+        progress?.start(e.id);
+        break;
       case 'check-end':
-        say(renderProgressLine(e.result, e.index, e.total, opts));
+        progress?.end();
+        say(renderProgressLine(e.result, e.index, e.total, opts), true);
         break;
       case 'progress':
+        progress?.update(e.id, e.message);
         if (flags.verbose) say(`  … ${e.id}: ${e.message}`);
         break;
       case 'log':
@@ -104,15 +120,20 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
   };
   const outDir = resolve(io.cwd, config.out ?? DEFAULT_OUT_DIR);
   const compatDir = config.out ? resolve(io.cwd, config.out) : io.cwd;
-  const report = await runGate(config, {
-    env: io.env,
-    out: outDir,
-    cwd: io.cwd,
-    onEvent,
-    redactor,
-    ...(flags.stage?.length ? { stages: flags.stage } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
-  });
+  let report: Awaited<ReturnType<typeof runGate>>;
+  try {
+    report = await runGate(config, {
+      env: io.env,
+      out: outDir,
+      cwd: io.cwd,
+      onEvent,
+      redactor,
+      ...(flags.stage?.length ? { stages: flags.stage } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+  } finally {
+    progress?.stop();
+  }
   // Decided before any report is written: a failed write cannot hide a failed gate.
   const exitCode = report.exitCode;
   const stepSummary = io.env.GITHUB_STEP_SUMMARY || undefined;
@@ -121,6 +142,7 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     compatDir,
     reporters,
     compat: config.compat,
+    compatChecks: config.compatChecks,
     stepSummary,
   });
   // writeReports appends to the step summary only alongside the markdown reporter. In GitHub Actions the step

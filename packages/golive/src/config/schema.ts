@@ -4,7 +4,6 @@
  * generic shape (`options` as a record), which is what `defineConfig` users write.
  */
 import { z } from 'zod';
-import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
 import { REPORTER_NAMES, type ReporterName } from './reporters.ts';
 
@@ -149,6 +148,6 @@ export type CheckSpec = z.output<typeof genericCheckSchema> & { options: unknown
 export type ParsedConfig = Omit<z.output<typeof genericConfigSchema>, 'checks'> & { checks: Record<string, CheckSpec> };
 
 /** Builds the full config schema: each check's options validated by its kind (discriminated on `kind`). */
-export function buildConfigSchema(kinds: readonly CheckDefinition[] = builtinChecks): z.ZodType<ParsedConfig, unknown> {
+export function buildConfigSchema(kinds: readonly CheckDefinition[]): z.ZodType<ParsedConfig, unknown> {
   return z.object(configFields(checkEntrySchema(kinds))).strict() as unknown as z.ZodType<ParsedConfig, unknown>;
 }

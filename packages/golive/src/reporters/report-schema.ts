@@ -20,6 +20,38 @@ const observation = z
   })
   .describe('One comparison inside a check.');
 
+const axis = z.object({ label: z.string(), unit: z.string().optional(), scale: z.enum(['linear', 'log']).optional() });
+
+const presentation = z
+  .object({
+    keyFigure: z.string().optional().describe('The one figure that sums up the result.'),
+    plots: z
+      .array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          mark: z.enum(['line', 'point', 'bar']),
+          x: axis,
+          y: axis,
+          series: z.array(z.object({ name: z.string(), points: z.array(z.tuple([z.number(), z.number()])) })),
+          rules: z.array(z.object({ axis: z.enum(['x', 'y']), value: z.number(), label: z.string() })).optional(),
+          description: z.string().optional(),
+        }),
+      )
+      .optional(),
+    tables: z
+      .array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          columns: z.array(z.string()),
+          rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+        }),
+      )
+      .optional(),
+  })
+  .describe('How the kind presents the result (key figure, plots, tables).');
+
 const base = {
   id: z.string(),
   kind: z.string(),
@@ -34,6 +66,7 @@ const base = {
   data: z.record(z.string(), json).optional().describe('Kind-specific evidence (redacted).'),
   artifacts: z.array(z.string()),
   summary: z.string(),
+  presentation: presentation.optional(),
 };
 
 /** Schema of one check result (a union on status). */

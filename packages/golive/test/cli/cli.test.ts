@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/cli.ts';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { STARTER_TS, STARTER_YAML } from '../../src/cli/init.ts';
-import { configJsonSchema } from '../../src/config/json-schema.ts';
+import { configJsonSchema } from '../../src/index.ts';
 import { parse as parseYaml } from 'yaml';
 import { assertBuilt, assertNoStack, golive, healthyHandler, ROOT, serve, type TestServer } from './helpers.ts';
 

@@ -14,9 +14,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfigFile } from '../../src/config/load.ts';
-import { resolveConfig } from '../../src/config/resolve.ts';
-import { configJsonSchema } from '../../src/config/json-schema.ts';
+// The public API, as the README's users call it (built-in kinds included).
+import { configJsonSchema, loadConfigFile, resolveConfig } from '../../src/index.ts';
 import { assertBuilt, assertNoStack, BIN, type CliRun, healthyHandler, ROOT, runProcess, serve, type TestServer } from './helpers.ts';
 
 const README = await readFile(join(ROOT, 'README.md'), 'utf8');

@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { defineCheck, observe } from '../../src/checks/types.ts';
 import { findConfigFile, loadConfigFile } from '../../src/config/load.ts';
-import { PRESETS } from '../../src/config/presets.ts';
-import { resolveConfig } from '../../src/config/resolve.ts';
+import { PRESETS } from '../../src/presets/index.ts';
+import { resolveConfig } from '../../src/index.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 
 const probe = defineCheck({

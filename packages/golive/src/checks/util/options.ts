@@ -1,5 +1,21 @@
 /** Option fields shared by the HTTP-based checks, so names, defaults and limits agree across kinds. */
 import { z } from 'zod';
+import type { KindEnvVariable } from '../types.ts';
+
+/** The seed's HEALTH_URL, which sets the `url` option of the kinds that request the health endpoint. */
+export const HEALTH_URL_VARIABLE: KindEnvVariable = {
+  names: ['GOLIVE_HEALTH_URL', 'HEALTH_URL'],
+  option: 'url',
+  description: 'the URL requested (overrides `path`)',
+};
+
+/**
+ * Timeout of a check that makes `requests` sequential requests of `requestMs` each (plus `pauseMs` of pauses):
+ * each request may use its whole timeout, so a 30 s S4_TIMEOUT is not cut by a kind's shorter default.
+ */
+export function sequentialTimeoutMs(defaultMs: number, requests: number, requestMs: number, pauseMs = 0): number {
+  return Math.max(defaultMs, requests * requestMs + pauseMs + 2000);
+}
 
 /** Extra request headers (merged over the target's default headers). */
 export const headersOption = () => z.record(z.string(), z.string()).default({}).describe('Extra request headers, merged over the target headers.');
