@@ -143,6 +143,17 @@ describe('README TypeScript blocks', () => {
     );
   });
 
+  it('its way to grade the CSP in a stage 4 gate resolves to the full analysis', () => {
+    const snippet = /`(\{ preset: 'stage4'[^`]*\})`/.exec(README)?.[1];
+    assert.ok(snippet, 'the README no longer shows how to grade the CSP in a stage 4 gate');
+    const file = new Function(`return (${snippet});`)() as unknown;
+    const stage4 = resolveConfig({ file: { preset: 'stage4' }, env: { PROD_URL: server.url } });
+    const graded = resolveConfig({ file, env: { PROD_URL: server.url } });
+    const analysis = (c: typeof stage4) => (c.checks['security-headers']?.options as { analysis?: boolean } | undefined)?.analysis;
+    assert.equal(analysis(stage4), false, 'stage4 itself checks presence only');
+    assert.equal(analysis(graded), true);
+  });
+
   it('its example config loads and resolves', async () => {
     const example = blocks(README, 'ts').find((b) => b.includes('export default defineConfig('));
     assert.ok(example, 'the README has no example config block');
