@@ -276,7 +276,7 @@ export const providerConfigCheck = defineCheck({
 
     const { config, classes, findings } = evaluateProviders(env, opts.providers, opts.mockModes);
     const observations: Observation[] = findings.map((f) =>
-      observe(f.name, f.passed, f.expected, f.actual, f.passed ? { message: f.message } : { severity, code: f.code, message: `${f.issue} (${mode})` }),
+      observe(f.name, f.passed, f.expected, f.actual, f.passed ? { message: f.message } : { severity, code: f.code, message: `${f.issue} (${mode}; read from golive's environment)` }),
     );
     const issues = findings.filter((f) => !f.passed).map((f) => f.issue);
 
@@ -306,10 +306,11 @@ export const providerConfigCheck = defineCheck({
       observations,
       metrics: { issues: issues.length, enforced, ruleFailures: failedRules },
       data,
+      // The check cannot see the target's configuration: the summary says whose environment it judged.
       summary:
         issues.length === 0 && failedRules === 0
-          ? `providers live${opts.rules.length ? `, ${rules.length} rule(s) hold` : ''}`
-          : `${issues.length} provider issue(s)${enforced ? '' : ' (advisory)'}${failedRules ? `, ${failedRules} rule failure(s)` : ''}`,
+          ? `golive's environment: providers live${opts.rules.length ? `, ${rules.length} rule(s) hold` : ''}`
+          : `golive's environment: ${issues.length} provider issue(s)${enforced ? '' : ' (advisory)'}${failedRules ? `, ${failedRules} rule failure(s)` : ''}`,
     };
   },
 });

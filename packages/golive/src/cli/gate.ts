@@ -3,6 +3,7 @@
  * live progress, decide the exit code, then write the reports. A report that cannot be written is reported
  * on stderr (GOLIVE_ERR_REPORT_WRITE) and leaves the exit code alone.
  */
+import { appendFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
@@ -13,6 +14,7 @@ import { ConfigError, UsageError } from '../core/errors.ts';
 import { inertText } from '../core/inert.ts';
 import { renderConsole, renderProgressLine, useColor } from '../reporters/console.ts';
 import { writeReports } from '../reporters/index.ts';
+import { renderMarkdown } from '../reporters/markdown.ts';
 import type { RunEvent } from '../runner/events.ts';
 import { buildRedactor, runGate } from '../runner/run-gate.ts';
 import { parseDuration, parseHeaders, parseReporters } from './args.ts';
@@ -134,14 +136,25 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
   }
   // Decided before any report is written: a failed write cannot hide a failed gate.
   const exitCode = report.exitCode;
+  const stepSummary = io.env.GITHUB_STEP_SUMMARY || undefined;
   const written = await writeReports(report, {
     dir: outDir,
     compatDir,
     reporters,
     compat: config.compat,
     compatChecks: config.compatChecks,
-    stepSummary: io.env.GITHUB_STEP_SUMMARY,
+    stepSummary,
   });
+  // writeReports appends to the step summary only alongside the markdown reporter. In GitHub Actions the step
+  // summary is where people read the verdict, whatever reporters the config picked: append it once here.
+  if (stepSummary && !reporters.includes('markdown')) {
+    try {
+      await appendFile(stepSummary, renderMarkdown(report));
+      written.written.push(stepSummary);
+    } catch (err) {
+      written.failures.push({ path: stepSummary, message: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+    }
+  }
   if (consoleOn) io.stdout.write(redactor.redact(renderConsole(report, opts)));
   if (consoleOn && written.written.length) {
     const shown = written.written.map((p) => relative(io.cwd, p) || p);

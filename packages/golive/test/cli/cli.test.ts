@@ -174,6 +174,17 @@ describe('reports and output', () => {
     assert.match(run.stdout, /Reports: out\/report\.json, out\/tests\.txt, out\/junit\.xml, out\/summary\.md, step\.md/);
   });
 
+  it('appends to $GITHUB_STEP_SUMMARY exactly once whatever the reporters', async () => {
+    for (const reporters of ['json', 'console,junit', 'markdown', 'markdown,json']) {
+      const cwd = await mkdtemp(join(dir, 'step-'));
+      const summary = join(cwd, 'step.md');
+      const run = await golive(['check', healthy.url, '-r', reporters], { cwd, env: { GITHUB_STEP_SUMMARY: summary } });
+      assert.equal(run.code, 0, `${reporters}: ${run.stdout}${run.stderr}`);
+      const step = await readFile(summary, 'utf8');
+      assert.equal(step.match(/## ✅ golive: GO/g)?.length, 1, `${reporters}: ${step}`);
+    }
+  });
+
   it('colours with FORCE_COLOR and never with NO_COLOR', async () => {
     const forced = await golive(['check', healthy.url, '--reporter', 'console'], { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     assert.match(forced.stdout, /\u001b\[32mPASS/);

@@ -1,38 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assertBuilt, golive } from '../cli/helpers.ts';
 import { startServer, type TestServer } from '../helpers/check-servers.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const SCENARIO = new URL('../../../../examples/pilot-events.load.json', import.meta.url).pathname;
-
-function golive(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('golive load and load-check', () => {
   let srv: TestServer;
   let dir: string;
   before(async () => {
+    assertBuilt();
     srv = await startServer((_req, res) => res.end('ok'));
     dir = await mkdtemp(join(tmpdir(), 'golive-load-cli-'));
   });
@@ -97,7 +78,7 @@ describe('golive load and load-check', () => {
 
   test('the seed flags with the example scenario file; a missing API key is named, never printed', async () => {
     const args = ['load', '--scenario', SCENARIO, '--url', srv.url, '--total', '100', '--unique', '20', '--concurrency', '5'];
-    const r = await golive(args, { PILOT_BOOTSTRAP_SIGNING_SECRET: 'sekrit-signing-value-123' });
+    const r = await golive(args, { env: { PILOT_BOOTSTRAP_SIGNING_SECRET: 'sekrit-signing-value-123' } });
     assert.equal(r.code, 3);
     assert.match(r.stderr, /GOLIVE_ERR_MISSING_SECRET.*PILOT_BOOTSTRAP_API_KEY/);
     assert.doesNotMatch(r.stdout + r.stderr, /sekrit-signing-value-123/);
@@ -123,13 +104,13 @@ describe('golive load and load-check', () => {
         ].join('\n'),
       );
       const env = { INGEST_SECRET: 'scenario-secret-0123456789' };
-      const ok = await golive(['load', '--scenario', file, '--url', ingest.url, '-n', '100', '-c', '4', '--source', 'cli', '-q'], env);
+      const ok = await golive(['load', '--scenario', file, '--url', ingest.url, '-n', '100', '-c', '4', '--source', 'cli', '-q'], { env });
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /POST .*\/ingest/);
       assert.match(ok.stdout, /ok {4}non_2xx_rate == 0/);
       assert.doesNotMatch(ok.stdout + ok.stderr, /scenario-secret-0123456789/);
       // Another secret (flag over the file): every request refused, the threshold fails, exit 1.
-      const bad = await golive(['load', '--scenario', file, '--url', ingest.url, '-n', '100', '-c', '4', '--secret-env', 'OTHER', '-q'], { ...env, OTHER: 'other-secret-0123456789' });
+      const bad = await golive(['load', '--scenario', file, '--url', ingest.url, '-n', '100', '-c', '4', '--secret-env', 'OTHER', '-q'], { env: { ...env, OTHER: 'other-secret-0123456789' } });
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
       assert.match(bad.stdout, /FAIL {2}non_2xx_rate == 0 does not hold/);
     } finally {
