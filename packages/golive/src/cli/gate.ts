@@ -7,7 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
-import { findConfigFile, loadConfigFile } from '../config/load.ts';
+import { DEFAULT_CONFIG_LOAD_TIMEOUT_MS, findConfigFile, loadConfigFile } from '../config/load.ts';
 import { type CliOverrides, type ResolvedConfig, resolveConfig, urlProblem } from '../config/resolve.ts';
 import { DEFAULT_OUT_DIR, REPORTER_NAMES } from '../config/schema.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
@@ -19,6 +19,7 @@ import type { RunEvent } from '../runner/events.ts';
 import { buildRedactor, runGate } from '../runner/run-gate.ts';
 import { parseDuration, parseHeaders, parseReporters } from './args.ts';
 import type { CliIo } from './io.ts';
+import { outputDirProblem } from './out-dir.ts';
 import { ProgressView } from './progress.ts';
 
 /** Parsed gate flags. */
@@ -33,6 +34,19 @@ export interface GateFlags {
   stage?: string[] | undefined;
   verbose?: boolean | undefined;
   quiet?: boolean | undefined;
+}
+
+/** GOLIVE_CONFIG_TIMEOUT_MS, else the default; a malformed value is a config error naming the variable. */
+function configLoadTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.GOLIVE_CONFIG_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_CONFIG_LOAD_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigError(`invalid environment: env.GOLIVE_CONFIG_TIMEOUT_MS: expected a positive number of milliseconds, got "${raw}"`, [
+      { path: 'env.GOLIVE_CONFIG_TIMEOUT_MS', message: 'expected a positive number of milliseconds' },
+    ]);
+  }
+  return Math.round(ms);
 }
 
 /** Loads and resolves the config for a gate command. */
@@ -52,7 +66,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
   if (headers) cli.headers = headers;
 
   const configPath = flags.config ?? findConfigFile(io.cwd);
-  const file = configPath ? await loadConfigFile(configPath, io.cwd) : undefined;
+  const file = configPath ? await loadConfigFile(configPath, io.cwd, configLoadTimeoutMs(io.env)) : undefined;
   const fileName = configPath ? relative(io.cwd, resolve(io.cwd, configPath)) || configPath : undefined;
   if (!configPath && defaults.requireConfig && !flags.preset && !io.env.GOLIVE_PRESET) {
     throw new UsageError('no config: pass --config <file>, --preset <name>, or create golive.config.ts (golive init)');
@@ -119,6 +133,8 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     }
   };
   const outDir = resolve(io.cwd, config.out ?? DEFAULT_OUT_DIR);
+  const outProblem = outputDirProblem(outDir);
+  if (outProblem) throw new UsageError(`--out: ${outProblem}`);
   const compatDir = config.out ? resolve(io.cwd, config.out) : io.cwd;
   let report: Awaited<ReturnType<typeof runGate>>;
   try {

@@ -21,6 +21,7 @@ export const TARGET_ENV_VARIABLES: ReadonlyArray<{ names: string[]; sets: string
   },
   { names: ['S4_TIMEOUT'], sets: 'the same, in seconds as in the stage 4 script' },
   { names: ['GOLIVE_PRESET'], sets: 'preset' },
+  { names: ['GOLIVE_CONFIG_TIMEOUT_MS'], sets: 'how long a .ts / .js config may take to load (default 10000 ms)' },
   { names: ['GOLIVE_OUT'], sets: 'out' },
   { names: ['GOLIVE_REPORTERS'], sets: 'reporters (comma-separated)' },
   { names: ['GOLIVE_HOME_API', 'HOME_API'], sets: 'stage3 preset: HOME_API of the release gate command (default 1)' },

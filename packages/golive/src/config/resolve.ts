@@ -72,6 +72,28 @@ export function isResolvedConfig(value: unknown): value is ResolvedConfig {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Paths of `__proto__` keys anywhere in a config file. JSON and YAML parsers keep such a key as an own property,
+ * but merging layers assigns it, which sets the object's prototype and silently drops the entry: refused
+ * instead, naming the field. Iterative, so a deeply nested file cannot overflow the stack.
+ */
+export function protoKeyPaths(value: unknown): string[] {
+  const found: string[] = [];
+  const stack: Array<[unknown, string]> = [[value, '']];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    for (const key of Object.keys(v)) {
+      const p = path ? `${path}.${key}` : key;
+      if (key === '__proto__') found.push(p);
+      else stack.push([(v as Record<string, unknown>)[key], p]);
+    }
+  }
+  return found.sort();
+}
+
 /** Merges a higher config layer onto a lower one: targets deep, checks by id (options shallow), stages replaced. */
 export function mergeConfigs(lower: Obj, higher: Obj): Obj {
   const out: Obj = { ...lower };
@@ -244,6 +266,11 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const file = input.file;
   if (file !== undefined && !isObj(file)) {
     throw new ConfigError(`${input.fileName ?? 'config'}: expected an object at the top level`, [{ path: '(root)', message: 'expected an object' }]);
+  }
+  const protoPaths = protoKeyPaths(file);
+  if (protoPaths.length > 0) {
+    const issues = protoPaths.map((path) => ({ path, message: '"__proto__" is not allowed as a key' }));
+    throw new ConfigError(formatIssues(`invalid config (${input.fileName ?? 'config'}):`, issues), issues);
   }
   const fromEnv = readEnvOverrides(env);
   const presetName = cli.preset ?? fromEnv.preset ?? (typeof file?.preset === 'string' ? file.preset : undefined) ?? input.defaultPreset;

@@ -96,6 +96,25 @@ describe('a real report against the published report schema', () => {
     delete doc2.stages[0].checks[2].error;
     assert.equal(validate(doc2), false);
   });
+
+  it('pairs each verdict with its exit code: GO with exit 1, or exit 42, does not validate', async () => {
+    const validate = validator(await committed('report.schema.json'));
+    const base = JSON.parse(renderJson(report));
+    assert.equal(base.verdict, 'NO-GO');
+    for (const [verdict, exitCode, ok] of [
+      ['GO', 0, true],
+      ['NO-GO', 1, true],
+      ['INCONCLUSIVE', 3, true],
+      ['GO', 1, false],
+      ['NO-GO', 0, false],
+      ['INCONCLUSIVE', 2, false],
+      ['NO-GO', 42, false],
+    ] as const) {
+      const doc = { ...base, verdict, exitCode };
+      assert.equal(validate(doc), ok, `${verdict} exit ${exitCode} (JSON Schema)`);
+      assert.equal(reportSchema.safeParse(doc).success, ok, `${verdict} exit ${exitCode} (zod)`);
+    }
+  });
 });
 
 describe('the example configs against the published config schema', () => {
