@@ -10,6 +10,7 @@ import type { Json, Observation } from '../core/result.ts';
 import { usToMs } from '../core/percentiles.ts';
 import type { Redactor } from '../core/redact.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
+import { findDuplicateKey, stripBom } from '../core/json-text.ts';
 import type { HealthData } from './health.data.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
@@ -174,7 +175,7 @@ function judge(
       let parsed: unknown;
       let isJson = true;
       try {
-        parsed = JSON.parse(bodyText(ex));
+        parsed = JSON.parse(stripBom(bodyText(ex)));
       } catch {
         isJson = false;
       }
@@ -191,7 +192,10 @@ function judge(
         const safe = redactor.redactDeep(parsed) as Json;
         data.payload = JSON.stringify(safe).length <= MAX_PAYLOAD_CHARS ? safe : excerptText;
         if (contentType.toLowerCase().includes('health+json')) data.format = 'application/health+json';
-        const meaning = classifyHealthBody(parsed);
+        const duplicate = findDuplicateKey(stripBom(bodyText(ex)));
+        const meaning: HealthMeaning = duplicate
+          ? { verdict: 'unrecognised', reason: `duplicate key "${duplicate.key.slice(0, 40)}" in ${duplicate.path}: the body has no single meaning`, components: [] }
+          : classifyHealthBody(parsed);
         data.healthStatus = meaning.verdict;
         const comp = meaning.components.length ? `; components: ${meaning.components.slice(0, 10).join(', ')}` : '';
         if (meaning.verdict === 'healthy') {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Json, Observation } from '../core/result.ts';
+import { stripBom } from '../core/json-text.ts';
 import { usToMs } from '../core/percentiles.ts';
 import { REDACTED, SENSITIVE_HEADERS } from '../core/redact.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
@@ -228,7 +229,7 @@ function judgeBody(ctx: CheckContext, res: HttpResponse, exp: HttpExpectations, 
     let parsed: unknown;
     let isJson = true;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(stripBom(text));
     } catch {
       isJson = false;
     }
