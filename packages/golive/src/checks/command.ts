@@ -262,6 +262,7 @@ export const commandCheck = defineCheck({
   description: 'Runs a command (e.g. an end-to-end suite) with the target URL in its environment; passes on the expected exit code; reads its JUnit XML.',
   options,
   defaultTimeoutMs: 10 * 60_000,
+  metrics: { failures: { direction: 'lower', tolerance: 0 }, durationMs: { direction: 'lower', tolerance: 0.5, unit: 'ms' } },
   async run(ctx, opts): Promise<CheckOutcome> {
     ctx.signal.throwIfAborted();
     const cwd = opts.cwd === undefined ? undefined : resolvePath(opts.cwd);

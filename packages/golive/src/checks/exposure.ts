@@ -90,6 +90,7 @@ export const exposureCheck = defineCheck({
   description: 'Probes /.env, /.git/config, /server-status, backups and debug endpoints: none may answer 200 with their content.',
   options,
   defaultTimeoutMs: 60_000,
+  metrics: { exposed: { direction: 'lower', tolerance: 0 } },
   async run(ctx, opts): Promise<CheckOutcome> {
     const list: SensitivePath[] = [];
     if (opts.builtin) list.push(...SENSITIVE_PATHS.filter((p) => !opts.ignore.includes(p.path)));

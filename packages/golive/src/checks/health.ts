@@ -10,10 +10,12 @@ import type { Json, Observation } from '../core/result.ts';
 import { usToMs } from '../core/percentiles.ts';
 import type { Redactor } from '../core/redact.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
+import { findDuplicateKey, stripBom } from '../core/json-text.ts';
+import type { HealthData } from './health.data.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
 import { withRedirectEvidence } from './util/redirects.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
+import { HEALTH_URL_VARIABLE, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 /** What a health body means. */
@@ -105,13 +107,17 @@ const options = z
 export type HealthOptions = z.output<typeof options>;
 
 /** The `health` check kind. */
-export const healthCheck = defineCheck({
+export const healthCheck = defineCheck<typeof options, HealthData>({
   kind: 'health',
   title: 'Health contract',
   description: 'GETs the health endpoint: expected status, a JSON body meaning healthy, latency.',
   options,
   defaultTimeoutMs: 15_000,
-  async run(ctx, opts): Promise<CheckOutcome> {
+  timeoutFor: (o) => sequentialTimeoutMs(15_000, 1, o.timeoutMs),
+  requestTimeoutOption: 'timeoutMs',
+  env: [HEALTH_URL_VARIABLE],
+  metrics: { latencyMs: { direction: 'lower', tolerance: 0.5, unit: 'ms' } },
+  async run(ctx, opts): Promise<CheckOutcome<HealthData>> {
     const matcher = statusMatcher(opts.expectStatus);
     const ex = await ctx.http.request({
       method: 'GET',
@@ -124,7 +130,7 @@ export const healthCheck = defineCheck({
     });
     ctx.signal.throwIfAborted();
     const latencyMs = usToMs(ex.timings.totalUs);
-    const base: Record<string, Json> = { url: ex.request.url, method: ex.request.method, latencyMs };
+    const base = { url: ex.request.url, method: ex.request.method, latencyMs };
     if (!ex.ok) {
       return withRedirectEvidence(ex, {
         observations: [networkObservation('HEALTH', ex, `${matcher.text} response`)],
@@ -141,14 +147,14 @@ function judge(
   ex: HttpResponse,
   matcher: ReturnType<typeof statusMatcher>,
   opts: HealthOptions,
-  base: Record<string, Json>,
+  base: Pick<HealthData, 'url' | 'method' | 'latencyMs'>,
   latencyMs: number,
-): CheckOutcome {
+): CheckOutcome<HealthData> {
   const obs: Observation[] = [];
   const evidence = describeExchange(ex);
   const excerptText = bodyExcerpt(ex, redactor);
   const contentType = headerValue(ex.headers, 'content-type') ?? '';
-  const data: Record<string, Json> = { ...base, statusCode: ex.status, contentType, payload: null };
+  const data: HealthData = { ...base, statusCode: ex.status, contentType, payload: null };
   const statusOk = matcher.matches(ex.status);
   obs.push(
     observe('status-code', statusOk, matcher.text, String(ex.status), {
@@ -170,7 +176,7 @@ function judge(
       let parsed: unknown;
       let isJson = true;
       try {
-        parsed = JSON.parse(bodyText(ex));
+        parsed = JSON.parse(stripBom(bodyText(ex)));
       } catch {
         isJson = false;
       }
@@ -187,7 +193,10 @@ function judge(
         const safe = redactor.redactDeep(parsed) as Json;
         data.payload = JSON.stringify(safe).length <= MAX_PAYLOAD_CHARS ? safe : excerptText;
         if (contentType.toLowerCase().includes('health+json')) data.format = 'application/health+json';
-        const meaning = classifyHealthBody(parsed);
+        const duplicate = findDuplicateKey(stripBom(bodyText(ex)));
+        const meaning: HealthMeaning = duplicate
+          ? { verdict: 'unrecognised', reason: `duplicate key "${duplicate.key.slice(0, 40)}" in ${duplicate.path}: the body has no single meaning`, components: [] }
+          : classifyHealthBody(parsed);
         data.healthStatus = meaning.verdict;
         const comp = meaning.components.length ? `; components: ${meaning.components.slice(0, 10).join(', ')}` : '';
         if (meaning.verdict === 'healthy') {

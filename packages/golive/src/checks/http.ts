@@ -6,16 +6,17 @@
  */
 import { z } from 'zod';
 import type { Json, Observation } from '../core/result.ts';
+import { stripBom } from '../core/json-text.ts';
 import { usToMs } from '../core/percentiles.ts';
 import { REDACTED, isSensitiveHeader } from '../core/redact.ts';
 import { testPattern } from '../core/regex.ts';
 import { capDepth } from '../core/depth.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
-import { getJsonPath, jsonType, parseJsonPath } from './util/json-path.ts';
+import { getJsonPath, jsonType, parseJsonPath } from '../core/json-path.ts';
 import { networkObservation } from './util/network.ts';
 import { redirectHeadersObservation } from './util/redirects.ts';
-import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, urlOption } from './util/options.ts';
+import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const headerExpectation = z.union([
@@ -233,7 +234,7 @@ function judgeBody(ctx: CheckContext, res: HttpResponse, exp: HttpExpectations, 
     let parsed: unknown;
     let isJson = true;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(stripBom(text));
     } catch {
       isJson = false;
     }
@@ -269,6 +270,11 @@ export const httpCheck = defineCheck({
   description: 'Sends one request and checks status, headers, JSON paths, body text and latency.',
   options,
   defaultTimeoutMs: 15_000,
+  timeoutFor: (o) => sequentialTimeoutMs(15_000, 1, o.timeoutMs),
+  requestTimeoutOption: 'timeoutMs',
+  metrics: { latencyMs: { direction: 'lower', tolerance: 0.5, unit: 'ms' } },
+  // A POST or PUT to the service may create something; GET, HEAD and OPTIONS read.
+  mutates: (o) => !['GET', 'HEAD', 'OPTIONS'].includes(o.method.toUpperCase()),
   async run(ctx, opts): Promise<CheckOutcome> {
     const method = opts.method.toUpperCase();
     const headers: Record<string, string> = { ...opts.headers };

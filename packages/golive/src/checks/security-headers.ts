@@ -20,7 +20,8 @@ import { type HttpExchange, type HttpResponse, describeExchange } from '../http/
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
 import { redirectHeadersObservation } from './util/redirects.ts';
-import { headerMapSchema, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
+import { headerMapSchema, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
+import type { SecurityHeadersData } from './security-headers.data.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const pathEntry = z.union([
@@ -151,13 +152,39 @@ function httpsMode(opts: SecurityHeadersOptions): boolean | undefined {
 }
 
 /** The `security-headers` check kind. */
-export const securityHeadersCheck = defineCheck({
+export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersData>({
   kind: 'security-headers',
   title: 'Security headers',
   description: 'Requires a CSP on / and grades the security headers of /, a 404 and configured paths the way the HTTP Observatory does.',
   options,
   defaultTimeoutMs: 30_000,
-  async run(ctx, opts): Promise<CheckOutcome> {
+  // `/`, the 404 probe and the CORS probes, then each configured path.
+  timeoutFor: (o) => sequentialTimeoutMs(30_000, 4 + o.paths.length, o.timeoutMs),
+  requestTimeoutOption: 'timeoutMs',
+  metrics: { score: { direction: 'higher', tolerance: 0 }, grade: { direction: 'equal', tolerance: 0 } },
+  present({ data }) {
+    if (!data) return {};
+    if (data.grade === undefined) return {};
+    const tests = data.tests ?? {};
+    // The summary (`grade A+ (105) on /, B on /api`) is the key figure; the score table and findings are tables.
+    return {
+      tables: [
+        {
+          id: 'score',
+          title: 'Score table (HTTP Observatory tests)',
+          columns: ['test', 'result', 'modifier', 'pass'],
+          rows: Object.entries(tests).map(([name, t]) => [name, t.result, t.modifier, t.pass]),
+        },
+        {
+          id: 'findings',
+          title: 'Findings',
+          columns: ['path', 'code', 'severity', 'message'],
+          rows: (data.findings ?? []).map((f) => [f.path, f.code, f.severity, f.message]),
+        },
+      ],
+    };
+  },
+  async run(ctx, opts): Promise<CheckOutcome<SecurityHeadersData>> {
     const observations: Observation[] = [];
     const labelled: LabelledAnalysis[] = [];
     const pathsData: Json[] = [];
@@ -274,7 +301,7 @@ export const securityHeadersCheck = defineCheck({
       );
     }
 
-    const data: Record<string, Json> = {
+    const data: SecurityHeadersData = {
       url: ex.request.url,
       statusCode: ex.status,
       cspPresent,
@@ -304,7 +331,7 @@ export const securityHeadersCheck = defineCheck({
     data.score = analysis.score;
     data.minGrade = opts.minGrade;
     data.httpsApplicable = analysis.httpsApplicable;
-    const tests: Record<string, Json> = {};
+    const tests: NonNullable<SecurityHeadersData['tests']> = {};
     for (const t of OBSERVATORY_TESTS) {
       const r = analysis.tests[t];
       tests[t] = { result: r.result, modifier: r.modifier, pass: r.pass, applicable: r.applicable };

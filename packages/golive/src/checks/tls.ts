@@ -125,6 +125,7 @@ export const tlsCheck = defineCheck({
   description: 'Certificate expiry, hostname match, chain validity and the TLS protocol versions the server accepts.',
   options,
   defaultTimeoutMs: 30_000,
+  metrics: { daysRemaining: { direction: 'higher', tolerance: 0.5 } },
   async run(ctx, opts): Promise<CheckOutcome> {
     const base = ctx.target.baseUrl;
     const explicit = opts.host !== undefined || opts.port !== undefined;

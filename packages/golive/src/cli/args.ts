@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { REPORTER_NAMES } from '../config/reporters.ts';
 import { UsageError } from '../core/errors.ts';
+import { isSendableHeaderValue } from '../core/header-value.ts';
 
 /** Parses argv against options; any parse error becomes a UsageError naming the command. */
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O, allowPositionals = true) {
@@ -24,6 +25,7 @@ export const GATE_OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   stage: { type: 'string', short: 's', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -37,8 +39,12 @@ export const GATE_OPTIONS_HELP = `Options:
   -t, --timeout <time>    Request timeout: 500ms, 5s or a number of milliseconds
   -H, --header <h>        Extra header for every request, "Name: value" (repeatable; the value is redacted)
   -s, --stage <name>      Run only this stage (repeatable)
-  -v, --verbose           Show every observation
-  -h, --help              Show this help`;
+  -v, --verbose           Show every observation and every progress event
+  -q, --quiet             No progress: only the final table, the evidence and the verdict
+  -h, --help              Show this help
+
+Progress: on a terminal a live line shows the running check (a load check's requests, rate, p95, errors and
+time left); in a log, a line every 5 s for a check that runs longer than that.`;
 
 /** Parses `500ms`, `5s`, `1.5s`, `2m` or a bare number of milliseconds. */
 export function parseDuration(text: string, flag = '--timeout'): number {
@@ -71,7 +77,7 @@ export function parseHeaders(values: readonly string[] | undefined): Record<stri
     if (!name || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('--header: expected "Name: value"');
     const value = h.slice(i + 1).trim();
     // A line break inside a value would split the request; refuse it here, naming the header, never its value.
-    if (/[\r\n\0]/.test(value)) throw new UsageError(`--header ${name}: the value contains a line break (CR or LF) or NUL; the value is not shown`);
+    if (!isSendableHeaderValue(value)) throw new UsageError(`--header ${name}: the value contains a line break (CR or LF) or NUL; the value is not shown`);
     out[name.toLowerCase()] = value;
   }
   return out;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/cli.ts';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { STARTER_TS, STARTER_YAML } from '../../src/cli/init.ts';
-import { configJsonSchema } from '../../src/config/json-schema.ts';
+import { configJsonSchema } from '../../src/index.ts';
 import { parse as parseYaml } from 'yaml';
 import { assertBuilt, assertNoStack, golive, healthyHandler, ROOT, serve, type TestServer } from './helpers.ts';
 
@@ -172,6 +172,17 @@ describe('reports and output', () => {
     const step = await readFile(summary, 'utf8');
     assert.match(step, /^# earlier step\n## ✅ golive: GO/);
     assert.match(run.stdout, /Reports: out\/report\.json, out\/tests\.txt, out\/junit\.xml, out\/summary\.md, step\.md/);
+  });
+
+  it('appends to $GITHUB_STEP_SUMMARY exactly once whatever the reporters', async () => {
+    for (const reporters of ['json', 'console,junit', 'markdown', 'markdown,json']) {
+      const cwd = await mkdtemp(join(dir, 'step-'));
+      const summary = join(cwd, 'step.md');
+      const run = await golive(['check', healthy.url, '-r', reporters], { cwd, env: { GITHUB_STEP_SUMMARY: summary } });
+      assert.equal(run.code, 0, `${reporters}: ${run.stdout}${run.stderr}`);
+      const step = await readFile(summary, 'utf8');
+      assert.equal(step.match(/## ✅ golive: GO/g)?.length, 1, `${reporters}: ${step}`);
+    }
   });
 
   it('colours with FORCE_COLOR and never with NO_COLOR', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { builtinChecks } from '../../src/checks/registry.ts';
 import { buildConfigSchema } from '../../src/config/schema.ts';
 import { configErrorReason } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
@@ -110,6 +111,7 @@ describe('regular expressions from config', () => {
     assert.throws(
       () =>
         resolveConfig({
+          kinds: builtinChecks,
           file: { target: { baseUrl: 'http://127.0.0.1:1' }, checks: { smoke: { kind: 'http', options: { expect: { bodyMatches: '^(a|aa)+\\1$' } } } } },
         }),
       (e: Error & { code?: string }) => e.code === 'GOLIVE_ERR_CONFIG_INVALID' && /checks\.smoke\.options\.expect\.bodyMatches: .*linear time/.test(e.message),
@@ -156,12 +158,12 @@ describe('config parse errors', () => {
 
 describe('header values with CR or LF', () => {
   it('are refused by the config schema naming the header, never echoing the value', () => {
-    const parsed = buildConfigSchema().safeParse({ target: { headers: { authorization: 'Bearer tok-LineBreak123\n' } } });
+    const parsed = buildConfigSchema(builtinChecks).safeParse({ target: { headers: { authorization: 'Bearer tok-LineBreak123\n' } } });
     assert.equal(parsed.success, false);
     const issue = parsed.error?.issues[0];
     assert.deepEqual(issue?.path, ['target', 'headers', 'authorization']);
     assert.ok(!issue?.message.includes('tok-LineBreak123'));
-    const check = buildConfigSchema().safeParse({ checks: { h: { kind: 'health', options: { headers: { 'x-a': 'a\r\nX-B: 1' } } } } });
+    const check = buildConfigSchema(builtinChecks).safeParse({ checks: { h: { kind: 'health', options: { headers: { 'x-a': 'a\r\nX-B: 1' } } } } });
     assert.equal(check.success, false);
   });
 

@@ -1,17 +1,29 @@
 /** Option fields shared by the HTTP-based checks, so names, defaults and limits agree across kinds. */
 import { z } from 'zod';
+import { HEADER_VALUE_PROBLEM, isSendableHeaderValue } from '../../core/header-value.ts';
 import { regexProblem } from '../../core/regex.ts';
+import type { KindEnvVariable } from '../types.ts';
 
-/**
- * A header value: no CR, LF or NUL. A secret read from a file with its trailing newline would otherwise make the
- * request itself invalid, and the failure would be blamed on the target; the message names the header (the path)
- * and never echoes the value, which is usually a credential.
- */
-export const headerValueSchema = () =>
-  z.string().refine((v) => !/[\r\n\0]/.test(v), 'header value contains a line break (CR or LF) or NUL; trim it (a secret read with its trailing newline?); the value is not shown');
+/** A header value: no CR, LF or NUL (core/header-value.ts); the message names the header, never the value. */
+export const headerValueSchema = () => z.string().refine(isSendableHeaderValue, HEADER_VALUE_PROBLEM);
 
 /** A header map as config gives it (`name → value`), each value checked by {@link headerValueSchema}. */
 export const headerMapSchema = () => z.record(z.string(), headerValueSchema());
+
+/** The seed's HEALTH_URL, which sets the `url` option of the kinds that request the health endpoint. */
+export const HEALTH_URL_VARIABLE: KindEnvVariable = {
+  names: ['GOLIVE_HEALTH_URL', 'HEALTH_URL'],
+  option: 'url',
+  description: 'the URL requested (overrides `path`)',
+};
+
+/**
+ * Timeout of a check that makes `requests` sequential requests of `requestMs` each (plus `pauseMs` of pauses):
+ * each request may use its whole timeout, so a 30 s S4_TIMEOUT is not cut by a kind's shorter default.
+ */
+export function sequentialTimeoutMs(defaultMs: number, requests: number, requestMs: number, pauseMs = 0): number {
+  return Math.max(defaultMs, requests * requestMs + pauseMs + 2000);
+}
 
 /** Extra request headers (merged over the target's default headers). */
 export const headersOption = () => headerMapSchema().default({}).describe('Extra request headers, merged over the target headers.');

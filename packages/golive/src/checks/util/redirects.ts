@@ -1,7 +1,7 @@
 /** Evidence that credentials stayed home: a redirect to another origin did not receive the target's headers. */
 import type { Observation } from '../../core/result.ts';
 import type { HttpExchange } from '../../http/client.ts';
-import { type CheckOutcome, observe } from '../types.ts';
+import { type CheckData, type CheckOutcome, observe } from '../types.ts';
 
 /**
  * A passing observation naming the headers (never their values) that were not sent on after a redirect to
@@ -19,7 +19,7 @@ export function redirectHeadersObservation(ex: HttpExchange, name = 'redirect-he
 }
 
 /** Adds {@link redirectHeadersObservation} to an outcome, when there is one. */
-export function withRedirectEvidence(ex: HttpExchange, outcome: CheckOutcome, name?: string): CheckOutcome {
+export function withRedirectEvidence<D extends CheckData>(ex: HttpExchange, outcome: CheckOutcome<D>, name?: string): CheckOutcome<D> {
   const o = redirectHeadersObservation(ex, name);
   return o ? { ...outcome, observations: [...outcome.observations, o] } : outcome;
 }
