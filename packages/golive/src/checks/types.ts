@@ -39,8 +39,15 @@ export interface ProgressEvent {
 export interface CheckContext {
   /** Id of this check within the gate. */
   readonly id: string;
-  /** The target: base URL and default headers (already applied by `http`). */
-  readonly target: { readonly baseUrl: URL; readonly headers: Readonly<Record<string, string>> };
+  /**
+   * The target: base URL, default headers (already applied by `http`) and its TLS trust (`target.tls`, `--ca`,
+   * `--insecure`), which every kind that opens its own connections must use.
+   */
+  readonly target: {
+    readonly baseUrl: URL;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly tls?: { readonly rejectUnauthorized: boolean; readonly ca?: string | readonly string[] | undefined } | undefined;
+  };
   /**
    * The managed target (`target.start`), when golive started the service itself: drills stop, signal and
    * restart it through this handle. Undefined when the target is only a URL.

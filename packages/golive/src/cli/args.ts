@@ -23,6 +23,8 @@ export const GATE_OPTIONS = {
   reporter: { type: 'string', short: 'r', multiple: true },
   timeout: { type: 'string', short: 't' },
   header: { type: 'string', short: 'H', multiple: true },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
   stage: { type: 'string', short: 's', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   quiet: { type: 'boolean', short: 'q' },
@@ -38,6 +40,8 @@ export const GATE_OPTIONS_HELP = `Options:
   -r, --reporter <name>   console, json, text, junit, markdown (repeatable or comma-separated; default: all)
   -t, --timeout <time>    Request timeout: 500ms, 5s or a number of milliseconds
   -H, --header <h>        Extra header for every request, "Name: value" (repeatable; the value is redacted)
+      --ca <file>         PEM file of CA certificates to trust for the target (a private CA; sets target.tls.ca)
+      --insecure          Do not verify the target's TLS certificate (loud warning; sets target.tls.rejectUnauthorized: false)
   -s, --stage <name>      Run only this stage (repeatable)
   -v, --verbose           Show every observation and every progress event
   -q, --quiet             No progress: only the final table, the evidence and the verdict

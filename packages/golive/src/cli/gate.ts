@@ -4,6 +4,7 @@
  * on stderr (GOLIVE_ERR_REPORT_WRITE) and leaves the exit code alone.
  */
 import { appendFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
@@ -31,10 +32,33 @@ export interface GateFlags {
   reporter?: string[] | undefined;
   timeout?: string | undefined;
   header?: string[] | undefined;
+  ca?: string | undefined;
+  insecure?: boolean | undefined;
   stage?: string[] | undefined;
   verbose?: boolean | undefined;
   quiet?: boolean | undefined;
 }
+
+/** `--ca FILE` (read now: a missing file is a usage error) and `--insecure`, as target TLS settings. */
+export function tlsFlags(flags: { ca?: string | undefined; insecure?: boolean | undefined }, cwd: string): { ca?: string; rejectUnauthorized?: boolean } | undefined {
+  const out: { ca?: string; rejectUnauthorized?: boolean } = {};
+  if (flags.ca !== undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(resolve(cwd, flags.ca), 'utf8');
+    } catch (err) {
+      throw new UsageError(`--ca: cannot read ${flags.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca: ${flags.ca} holds no PEM certificate`);
+    out.ca = pem;
+  }
+  if (flags.insecure) out.rejectUnauthorized = false;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The warning printed whenever the target's certificates are not verified. */
+export const INSECURE_WARNING =
+  'golive: WARNING: TLS certificates of the target are NOT verified (--insecure or target.tls.rejectUnauthorized: false): anyone on the path can answer for it. Use --ca FILE for a private CA instead.';
 
 /** GOLIVE_CONFIG_TIMEOUT_MS, else the default; a malformed value is a config error naming the variable. */
 function configLoadTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
@@ -64,6 +88,8 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
   if (reporters) cli.reporters = reporters;
   const headers = parseHeaders(flags.header);
   if (headers) cli.headers = headers;
+  const tls = tlsFlags(flags, io.cwd);
+  if (tls) cli.tls = tls;
 
   const configPath = flags.config ?? findConfigFile(io.cwd);
   const file = configPath ? await loadConfigFile(configPath, io.cwd, configLoadTimeoutMs(io.env)) : undefined;
@@ -132,6 +158,7 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
         break;
     }
   };
+  if (!config.target.tls.rejectUnauthorized) io.stderr.write(`${INSECURE_WARNING}\n`);
   const outDir = resolve(io.cwd, config.out ?? DEFAULT_OUT_DIR);
   const outProblem = outputDirProblem(outDir);
   if (outProblem) throw new UsageError(`--out: ${outProblem}`);

@@ -92,6 +92,23 @@ export async function loadConfigFile(path: string, cwd = process.cwd(), timeoutM
       mod = (await within(import(pathToFileURL(abs).href), timeoutMs)) as { default?: unknown; config?: unknown };
     } catch (err) {
       if (err instanceof LoadTimeout) throw timeoutError(path, timeoutMs);
+      if ((ext === '.ts' || ext === '.js') && /Cannot use import statement outside a module|Unexpected token 'export'/.test(String((err as Error)?.message))) {
+        // Node reads .ts and .js as CommonJS unless the nearest package.json says "type": "module".
+        throw new ConfigError(
+          `cannot load config ${path}: it is an ES module in a CommonJS package; rename it golive.config.${ext === '.ts' ? 'mts' : 'mjs'} (always an ES module) or set "type": "module" in package.json`,
+          [],
+          'GOLIVE_ERR_CONFIG_LOAD',
+          { cause: err },
+        );
+      }
+      if ((err as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package 'golive'/.test(String((err as Error).message))) {
+        throw new ConfigError(
+          `cannot load config ${path}: it imports 'golive', which this project does not have; install it (npm install --save-dev golive) or import only types (import type { GoliveConfig } from 'golive'), as \`golive init\` writes`,
+          [],
+          'GOLIVE_ERR_CONFIG_LOAD',
+          { cause: err },
+        );
+      }
       throw loadError(path, 'import failed', err);
     }
     let value = mod.default ?? mod.config;

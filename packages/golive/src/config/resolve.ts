@@ -20,6 +20,8 @@ export interface CliOverrides {
   reporters?: string[];
   /** Extra target headers (`-H 'Name: value'`). */
   headers?: Record<string, string>;
+  /** TLS trust from `--ca FILE` (PEM text) and `--insecure`. */
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /** Input of `resolveConfig`. */
@@ -193,6 +195,7 @@ function applyEnvAndCli(merged: Obj, env: Env, cli: CliOverrides, kinds: readonl
   if (fromEnv.reporters) out.reporters = fromEnv.reporters;
   if (cli.baseUrl !== undefined) target.baseUrl = cli.baseUrl;
   if (cli.headers) target.headers = { ...(isObj(target.headers) ? target.headers : {}), ...cli.headers };
+  if (cli.tls) target.tls = { ...(isObj(target.tls) ? target.tls : {}), ...cli.tls };
   if (cli.out !== undefined) out.out = cli.out;
   if (cli.reporters !== undefined) out.reporters = cli.reporters;
   return out;

@@ -16,7 +16,7 @@ export const CHECK_TIMEOUT = 'CHECK_TIMEOUT';
 /** What a check runs with, shared by the checks of a run. */
 export interface CheckRunEnv {
   http: HttpClient;
-  target: { baseUrl: URL; headers: Readonly<Record<string, string>> };
+  target: CheckContext['target'];
   env: Readonly<Record<string, string | undefined>>;
   clock: Clock;
   redactor: Redactor;

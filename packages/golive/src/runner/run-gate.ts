@@ -220,7 +220,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     const total = runIds.size;
     let index = 0;
     const hookContext = (): GateHookContext => ({
-      target: { baseUrl: http.baseUrl, headers: cfg.target.headers },
+      target: { baseUrl: http.baseUrl, headers: cfg.target.headers, tls: cfg.target.tls },
       managed,
       http,
       env,
@@ -274,7 +274,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
               },
               {
                 http,
-                target: { baseUrl: http.baseUrl, headers: cfg.target.headers },
+                target: { baseUrl: http.baseUrl, headers: cfg.target.headers, tls: cfg.target.tls },
                 env,
                 clock,
                 redactor,

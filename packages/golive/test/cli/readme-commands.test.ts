@@ -51,9 +51,9 @@ const RUN: Record<string, Expectation> = {
   'npm run golive -- --help': { exit: 0, stdout: /Usage: golive <command>[\s\S]*check[\s\S]*run[\s\S]*init[\s\S]*schema[\s\S]*load/ },
   'npm run golive -- check https://staging.example.com': { exit: 0, stdout: /^GO: /m, files: ['golive-report/report.json'] },
   'npm run golive -- run --preset stage4 --url http://127.0.0.1:8000': { exit: 0, stdout: /^GO: /m, files: ['qa/stage4/v0.4.0/summary.json', 'qa/stage4/v0.4.0/tests.txt'] },
-  'npm run golive -- init': { exit: 0, files: ['golive.config.ts'] },
+  'npm run golive -- init': { exit: 0, files: ['golive.config.mts'] },
   // The starter targets http://127.0.0.1:8000; GOLIVE_BASE_URL (set for every command) points it at the server.
-  'npm run golive -- run': { exit: 0, stdout: /golive\.config\.ts[\s\S]*^GO: /m },
+  'npm run golive -- run': { exit: 0, stdout: /golive\.config\.mts[\s\S]*^GO: /m },
   'npm run golive -- schema > golive.schema.json': {
     exit: 0,
     verify: async (_run, cwd) => {
