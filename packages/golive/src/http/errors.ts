@@ -25,11 +25,12 @@ export function classifyError(err: unknown): { kind: NetworkErrorKind; code?: st
 
 /**
  * Codes of failures that come from the network or from what the peer sent: system socket errors, undici's
- * connection and parser errors, TLS verdicts, aborts. Anything else thrown while sending a request is a bug of
+ * connection and parser errors, TLS verdicts, aborts. OpenSSL errors about reading PEM, X.509 or keys come from
+ * golive's own TLS settings (a bad `target.tls.ca`), not from the peer, and are not among them. Anything else thrown while sending a request is a bug of
  * golive (or a request golive built wrongly) and must not be reported as evidence against the target.
  */
 const NETWORK_CODE =
-  /^(E[A-Z0-9]+|HPE_[A-Z0-9_]+|UND_ERR_(?!INVALID_ARG$|NOT_SUPPORTED$)[A-Z0-9_]+|ERR_(?:SSL|TLS|OSSL|HTTP2)_[A-Z0-9_]+|CERT_[A-Z0-9_]+|UNABLE_TO_[A-Z0-9_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ABORT_ERR|ERR_STREAM_PREMATURE_CLOSE|ERR_SOCKET_[A-Z0-9_]+)$/;
+  /^(E[A-Z0-9]+|HPE_[A-Z0-9_]+|UND_ERR_(?!INVALID_ARG$|NOT_SUPPORTED$)[A-Z0-9_]+|ERR_(?:SSL|TLS|HTTP2)_[A-Z0-9_]+|ERR_OSSL_(?!PEM_|X509_|ASN1_|EVP_|BIO_|DECODER_)[A-Z0-9_]+|CERT_[A-Z0-9_]+|UNABLE_TO_[A-Z0-9_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ABORT_ERR|ERR_STREAM_PREMATURE_CLOSE|ERR_SOCKET_[A-Z0-9_]+)$/;
 
 /** Whether a thrown value is a real network or protocol failure (the target's), rather than golive's own bug. */
 export function isNetworkError(err: unknown): boolean {

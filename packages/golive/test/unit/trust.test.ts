@@ -196,5 +196,10 @@ describe('redirects and network errors', () => {
     assert.ok(!isNetworkError(new TypeError("Cannot read properties of undefined (reading 'bind')")));
     assert.ok(!isNetworkError(Object.assign(new Error('invalid header'), { code: 'UND_ERR_INVALID_ARG' })));
     assert.ok(!isNetworkError(new RangeError('Maximum call stack size exceeded')));
+    // The peer's TLS answer is the target's; a CA file golive cannot read is golive's configuration.
+    assert.ok(isNetworkError(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' })));
+    assert.ok(isNetworkError(Object.assign(new Error('bad record'), { code: 'ERR_OSSL_SSL_BAD_RECORD_MAC' })));
+    assert.ok(!isNetworkError(Object.assign(new Error('no start line'), { code: 'ERR_OSSL_PEM_NO_START_LINE' })));
+    assert.ok(!isNetworkError(Object.assign(new Error('bad cert'), { code: 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' })));
   });
 });
