@@ -130,7 +130,8 @@ export const healthCheck = defineCheck<typeof options, HealthData>({
     });
     ctx.signal.throwIfAborted();
     const latencyMs = usToMs(ex.timings.totalUs);
-    const base = { url: ex.request.url, method: ex.request.method, latencyMs };
+    // A new connection's set-up (TCP, TLS) is reported beside the latency, which includes it.
+    const base = { url: ex.request.url, method: ex.request.method, latencyMs, ...(ex.timings.connectUs === undefined ? {} : { connectMs: usToMs(ex.timings.connectUs) }) };
     if (!ex.ok) {
       return withRedirectEvidence(ex, {
         observations: [networkObservation('HEALTH', ex, `${matcher.text} response`)],
@@ -147,7 +148,7 @@ function judge(
   ex: HttpResponse,
   matcher: ReturnType<typeof statusMatcher>,
   opts: HealthOptions,
-  base: Pick<HealthData, 'url' | 'method' | 'latencyMs'>,
+  base: Pick<HealthData, 'url' | 'method' | 'latencyMs' | 'connectMs'>,
   latencyMs: number,
 ): CheckOutcome<HealthData> {
   const obs: Observation[] = [];
@@ -237,7 +238,7 @@ function judge(
     obs.push(
       observe('latency', fast, `<= ${opts.maxLatencyMs} ms`, `${latencyMs} ms`, {
         code: 'HEALTH_SLOW',
-        message: fast ? `answered in ${latencyMs} ms` : `answered in ${latencyMs} ms, over the ${opts.maxLatencyMs} ms limit: ${evidence}`,
+        message: `${fast ? `answered in ${latencyMs} ms` : `answered in ${latencyMs} ms, over the ${opts.maxLatencyMs} ms limit`}${base.connectMs === undefined ? '' : ` (of which ${base.connectMs} ms opening the connection)`}${fast ? '' : `: ${evidence}`}`,
       }),
     );
   }

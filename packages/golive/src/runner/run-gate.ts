@@ -217,6 +217,9 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
         userAgent: `golive/${GOLIVE_VERSION}`,
       });
     let http = clientFor(baseUrl);
+    // golive's own first-request costs (module loading, first compilation of the request path) are paid here,
+    // on loopback, not timed as the target's first answer.
+    if (!stopReason) await http.warm();
     const total = runIds.size;
     let index = 0;
     const hookContext = (): GateHookContext => ({
