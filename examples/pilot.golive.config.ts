@@ -6,6 +6,9 @@
 // admin token per run) in the environment of both golive and pilot; they are redacted from every output.
 // To gate a pilot you run yourself: set those variables, drop `start`, and pass --url.
 import { defineConfig } from 'golive';
+// pilot's ingest as a load scenario (signed, idempotent POST /v1/events, read back from GET /v1/events):
+// the same file serves `golive load --scenario examples/pilot-events.load.json`.
+import pilotEvents from './pilot-events.load.json' with { type: 'json' };
 
 const env = process.env;
 const tenant = env.PILOT_BOOTSTRAP_TENANT ?? 'golive-demo';
@@ -121,29 +124,17 @@ export default defineConfig({
     exposure: { kind: 'exposure' },
 
     // ── the phase 5 go/no-go load: 2000 signed requests over 400 idempotency keys at concurrency 75;
-    // every key must create exactly one event (read back from GET /v1/events), p95 under 1 s.
+    // every key must create exactly one event (read back from GET /v1/events), p95 under 1 s
+    // (request, signature, read-back and thresholds from the scenario file).
     'dedup-load': {
       kind: 'load',
       dependsOn: ['health'],
       timeoutMs: 180_000,
       options: {
-        request: {
-          method: 'POST',
-          path: '/v1/events',
-          headers: { authorization: 'Bearer {{env:PILOT_BOOTSTRAP_API_KEY}}', 'content-type': 'application/json' },
-          body: { type: 'golive.dedup', key: '{{key}}', tenant },
-        },
+        ...pilotEvents,
+        tenants: [tenant],
         concurrency: 75,
         keys: { total: 2000, unique: 400 },
-        sign: { scheme: 'pilot', secretEnv: 'PILOT_BOOTSTRAP_SIGNING_SECRET' },
-        warmup: { path: '/health/live' },
-        verify: {
-          type: 'json',
-          path: '/v1/events?limit=1',
-          jsonPath: 'count',
-          headers: { authorization: 'Bearer {{env:PILOT_BOOTSTRAP_API_KEY}}' },
-        },
-        thresholds: ['p95 < 1000', 'error_rate < 0.01', 'dedup == exact'],
         minSamples: 1000,
       },
     },

@@ -3,7 +3,7 @@
 //   node packages/golive/schema/generate.ts
 // test/unit/schema.test.ts fails when the committed files differ from what this writes.
 import { writeFileSync } from 'node:fs';
-import { configJsonSchema } from '../src/config/json-schema.ts';
+import { configJsonSchema } from '../src/index.ts';
 import { reportJsonSchema } from '../src/reporters/report-schema.ts';
 
 const files = {

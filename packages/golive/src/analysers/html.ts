@@ -1,39 +1,17 @@
 /**
- * Just enough HTML reading for header analysis: `<meta>` policies and `<script src>` tags. A tag scanner
- * rather than a DOM parser keeps the analysis well under a millisecond; comments are removed first so a
- * commented-out tag does not count.
+ * Just enough HTML reading for header analysis: `<meta>` policies and `<script src>` tags. htmlparser2's
+ * streaming tokenizer reads the page as a browser's tokenizer would: a `>` inside a quoted attribute value
+ * does not end the tag, the text of a `<script>`, `<style>`, `<title>` or `<textarea>` element is not markup
+ * (so `"<script src=…>"` inside a script is not a tag), and comments are skipped. The tokenizer is used
+ * without htmlparser2's tree-building parser: only `<meta>` and `<script>` attributes are turned into strings,
+ * which keeps a 60 KB page in the tenths of a millisecond (the parser builds every tag's attributes).
  */
+import { decodeHTMLAttribute } from 'entities/decode';
+import { QuoteType, Tokenizer } from 'htmlparser2';
 import type { HeaderMap } from './types.ts';
 
-/** One tag's attributes, names lower-cased, values entity-decoded. */
+/** One tag's attributes, names lower-cased, values entity-decoded (the first of a repeated name wins, as in browsers). */
 export type TagAttributes = Record<string, string>;
-
-const ATTR = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-
-function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|quot|apos|lt|gt|#39);/gi, (m, e: string) => {
-    const l = e.toLowerCase();
-    if (l === 'amp') return '&';
-    if (l === 'quot') return '"';
-    if (l === 'apos' || l === '#39') return "'";
-    if (l === 'lt') return '<';
-    if (l === 'gt') return '>';
-    const code = l.startsWith('#x') ? Number.parseInt(l.slice(2), 16) : Number.parseInt(l.slice(1), 10);
-    return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
-  });
-}
-
-/** Parses the attribute part of a tag. */
-export function parseAttributes(attrText: string): TagAttributes {
-  const out: TagAttributes = {};
-  for (const m of attrText.matchAll(ATTR)) {
-    const name = (m[1] ?? '').toLowerCase();
-    if (!name || name in out) continue;
-    out[name] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '');
-  }
-  return out;
-}
 
 /** The tags the analysers read, found in one pass. */
 export interface HtmlScan {
@@ -41,28 +19,61 @@ export interface HtmlScan {
   scripts: TagAttributes[];
 }
 
-const SCAN = /<!--[\s\S]*?(?:-->|$)|<(meta|script)(?=[\s/>])([^>]*)>/gi;
+function noop(): void {}
 
-/**
- * Finds every `<meta>` and `<script>` tag in one pass; comments are matched and skipped rather than removed,
- * so a large page is not copied.
- */
+/** Finds every `<meta>` and `<script>` start tag in one pass, in document order. */
 export function scanHtml(html: string): HtmlScan {
   const out: HtmlScan = { metas: [], scripts: [] };
-  for (const m of html.matchAll(SCAN)) {
-    const name = m[1]?.toLowerCase();
-    if (name === 'meta') out.metas.push(parseAttributes(m[2] ?? ''));
-    else if (name === 'script') out.scripts.push(parseAttributes(m[2] ?? ''));
-  }
-  return out;
-}
-
-/** Every tag of a name, as attribute maps, in document order (comments ignored). */
-export function findTags(html: string, tagName: string): TagAttributes[] {
-  const text = html.includes('<!--') ? html.replace(/<!--[\s\S]*?(?:-->|$)/g, '') : html;
-  const re = new RegExp(`<${tagName}(?=[\\s/>])([^>]*)>`, 'gi');
-  const out: TagAttributes[] = [];
-  for (const m of text.matchAll(re)) out.push(parseAttributes(m[1] ?? ''));
+  // The attributes of the start tag being read, when it is a <meta> or a <script>.
+  let current: TagAttributes | undefined;
+  let into: TagAttributes[] = out.metas;
+  let attrName = '';
+  let attrValue = '';
+  const endTag = () => {
+    if (current) into.push(current);
+    current = undefined;
+  };
+  // Indexes are offsets into `html`: the whole page is written as one chunk.
+  const tokenizer = new Tokenizer(
+    { decodeEntities: false },
+    {
+      onopentagname(start, endIndex) {
+        current = undefined;
+        const length = endIndex - start;
+        if (length !== 4 && length !== 6) return;
+        const name = html.slice(start, endIndex).toLowerCase();
+        if (name === 'meta') into = out.metas;
+        else if (name === 'script') into = out.scripts;
+        else return;
+        current = {};
+      },
+      onattribname(start, endIndex) {
+        if (!current) return;
+        attrName = html.slice(start, endIndex).toLowerCase();
+        attrValue = '';
+      },
+      onattribdata(start, endIndex) {
+        if (current) attrValue += html.slice(start, endIndex);
+      },
+      onattribend(quote) {
+        if (!current || Object.hasOwn(current, attrName)) return;
+        current[attrName] = quote === QuoteType.NoValue ? '' : decodeHTMLAttribute(attrValue);
+      },
+      onopentagend: endTag,
+      onselfclosingtag: endTag,
+      onattribentity: noop,
+      oncdata: noop,
+      onclosetag: noop,
+      oncomment: noop,
+      ondeclaration: noop,
+      onend: noop,
+      onprocessinginstruction: noop,
+      ontext: noop,
+      ontextentity: noop,
+    },
+  );
+  tokenizer.write(html);
+  tokenizer.end();
   return out;
 }
 

@@ -30,7 +30,7 @@ export {
   parseHsts,
   SIX_MONTHS_SECONDS,
 } from './headers.ts';
-export { findTags, isHtml, metaCspPolicies, metaReferrerPolicy } from './html.ts';
+export { isHtml, metaCspPolicies, metaReferrerPolicy } from './html.ts';
 export { analyzeRedirection } from './redirection.ts';
 export {
   GRADE_CHART,

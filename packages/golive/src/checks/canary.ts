@@ -10,9 +10,10 @@ import { CheckError } from '../core/errors.ts';
 import { minSamplesFor, parsePercentile, percentile, usToMs } from '../core/percentiles.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { describeExchange } from '../http/client.ts';
+import type { CanaryData, CanarySample } from './canary.data.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkCode } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
+import { HEALTH_URL_VARIABLE, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const percentileOption = z
@@ -48,15 +49,7 @@ const options = z
 /** Options of the `canary` check. */
 export type CanaryOptions = z.output<typeof options>;
 
-/** One canary request as recorded in the result. */
-export interface CanarySample {
-  /** Status code, or null when no response came (refused, timeout...). */
-  code: number | null;
-  /** Whole-exchange latency in ms (from integer µs). */
-  latencyMs: number;
-  /** Failure kind when no response came. */
-  error?: string;
-}
+export type { CanaryData, CanarySample } from './canary.data.ts';
 
 /** Metric key for a percentile: `p95Ms`, `p99_9Ms`. */
 export function percentileKey(p: number): string {
@@ -64,13 +57,36 @@ export function percentileKey(p: number): string {
 }
 
 /** The canary check kind. */
-export const canaryCheck = defineCheck({
+export const canaryCheck = defineCheck<typeof options, CanaryData>({
   kind: 'canary',
   title: 'Canary pings',
   description: 'Sends N requests at an interval: every one must succeed and the latency percentile must be under the SLO.',
   options,
   defaultTimeoutMs: 60_000,
-  async run(ctx, opts): Promise<CheckOutcome> {
+  timeoutFor: (o) => sequentialTimeoutMs(60_000, o.count, o.timeoutMs, o.count * o.intervalMs),
+  requestTimeoutOption: 'timeoutMs',
+  env: [HEALTH_URL_VARIABLE],
+  metrics: { p95Ms: { direction: 'lower', tolerance: 0.2, unit: 'ms' }, oks: { direction: 'equal', tolerance: 0 } },
+  present({ data }) {
+    if (!data) return {};
+    const pName = `p${data.percentile}`;
+    // The summary is the key figure already (`5/5 ok, p95 12 ms < 1000 ms SLO`); the samples make the plot.
+    return {
+      plots: [
+        {
+          id: 'samples',
+          title: 'Canary latency per request',
+          mark: 'point',
+          x: { label: 'request' },
+          y: { label: 'latency', unit: 'ms' },
+          series: [{ name: 'latency', points: data.samples.map((s, i) => [i + 1, s.latencyMs] as [number, number]) }],
+          rules: [{ axis: 'y', value: data.sloMs, label: `SLO ${data.sloMs} ms` }],
+          description: `${data.count} requests; ${pName} ${data.percentileMs ?? 'n/a'} ms against an SLO of ${data.sloMs} ms.`,
+        },
+      ],
+    };
+  },
+  async run(ctx, opts): Promise<CheckOutcome<CanaryData>> {
     const p = parsePercentile(opts.percentile);
     const matcher = statusMatcher(opts.expectStatus);
     const samples: CanarySample[] = [];
@@ -157,7 +173,7 @@ export const canaryCheck = defineCheck({
 
     const key = percentileKey(p);
     const latencies = samples.map((s) => s.latencyMs);
-    const data: Record<string, Json> = {
+    const data: CanaryData = {
       url: ctx.http.resolve(opts.url ?? opts.path).href,
       oks,
       count: opts.count,
@@ -166,12 +182,12 @@ export const canaryCheck = defineCheck({
       percentileSupported: pr.supported,
       percentileNote: note,
       p95Ms: p95.valueUs === undefined ? null : usToMs(p95.valueUs),
-      [key]: pMs,
       sloMs: opts.sloMs,
       minMs: latencies.length ? Math.min(...latencies) : null,
       maxMs: latencies.length ? Math.max(...latencies) : null,
-      samples: samples.map((s) => ({ ...s }) as { [k: string]: Json }),
+      samples: samples.map((s) => ({ ...s })),
     };
+    (data as Record<string, Json>)[key] = pMs;
     return {
       observations: obs,
       metrics: { oks, count: opts.count, [key]: pMs, percentileSupported: pr.supported, sloMs: opts.sloMs },

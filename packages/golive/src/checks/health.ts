@@ -10,9 +10,12 @@ import type { Json, Observation } from '../core/result.ts';
 import { usToMs } from '../core/percentiles.ts';
 import type { Redactor } from '../core/redact.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
+import { findDuplicateKey, stripBom } from '../core/json-text.ts';
+import type { HealthData } from './health.data.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
+import { withRedirectEvidence } from './util/redirects.ts';
+import { HEALTH_URL_VARIABLE, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 /** What a health body means. */
@@ -104,13 +107,17 @@ const options = z
 export type HealthOptions = z.output<typeof options>;
 
 /** The `health` check kind. */
-export const healthCheck = defineCheck({
+export const healthCheck = defineCheck<typeof options, HealthData>({
   kind: 'health',
   title: 'Health contract',
   description: 'GETs the health endpoint: expected status, a JSON body meaning healthy, latency.',
   options,
   defaultTimeoutMs: 15_000,
-  async run(ctx, opts): Promise<CheckOutcome> {
+  timeoutFor: (o) => sequentialTimeoutMs(15_000, 1, o.timeoutMs),
+  requestTimeoutOption: 'timeoutMs',
+  env: [HEALTH_URL_VARIABLE],
+  metrics: { latencyMs: { direction: 'lower', tolerance: 0.5, unit: 'ms' } },
+  async run(ctx, opts): Promise<CheckOutcome<HealthData>> {
     const matcher = statusMatcher(opts.expectStatus);
     const ex = await ctx.http.request({
       method: 'GET',
@@ -123,15 +130,16 @@ export const healthCheck = defineCheck({
     });
     ctx.signal.throwIfAborted();
     const latencyMs = usToMs(ex.timings.totalUs);
-    const base: Record<string, Json> = { url: ex.request.url, method: ex.request.method, latencyMs };
+    // A new connection's set-up (TCP, TLS) is reported beside the latency, which includes it.
+    const base = { url: ex.request.url, method: ex.request.method, latencyMs, ...(ex.timings.connectUs === undefined ? {} : { connectMs: usToMs(ex.timings.connectUs) }) };
     if (!ex.ok) {
-      return {
+      return withRedirectEvidence(ex, {
         observations: [networkObservation('HEALTH', ex, `${matcher.text} response`)],
         metrics: { latencyMs, statusCode: null },
         data: { ...base, ok: false, statusCode: null, payload: null, error: ex.kind },
-      };
+      });
     }
-    return judge(ctx.redactor, ex, matcher, opts, base, latencyMs);
+    return withRedirectEvidence(ex, judge(ctx.redactor, ex, matcher, opts, base, latencyMs));
   },
 });
 
@@ -140,14 +148,14 @@ function judge(
   ex: HttpResponse,
   matcher: ReturnType<typeof statusMatcher>,
   opts: HealthOptions,
-  base: Record<string, Json>,
+  base: Pick<HealthData, 'url' | 'method' | 'latencyMs' | 'connectMs'>,
   latencyMs: number,
-): CheckOutcome {
+): CheckOutcome<HealthData> {
   const obs: Observation[] = [];
   const evidence = describeExchange(ex);
   const excerptText = bodyExcerpt(ex, redactor);
   const contentType = headerValue(ex.headers, 'content-type') ?? '';
-  const data: Record<string, Json> = { ...base, statusCode: ex.status, contentType, payload: null };
+  const data: HealthData = { ...base, statusCode: ex.status, contentType, payload: null };
   const statusOk = matcher.matches(ex.status);
   obs.push(
     observe('status-code', statusOk, matcher.text, String(ex.status), {
@@ -169,7 +177,7 @@ function judge(
       let parsed: unknown;
       let isJson = true;
       try {
-        parsed = JSON.parse(bodyText(ex));
+        parsed = JSON.parse(stripBom(bodyText(ex)));
       } catch {
         isJson = false;
       }
@@ -186,7 +194,10 @@ function judge(
         const safe = redactor.redactDeep(parsed) as Json;
         data.payload = JSON.stringify(safe).length <= MAX_PAYLOAD_CHARS ? safe : excerptText;
         if (contentType.toLowerCase().includes('health+json')) data.format = 'application/health+json';
-        const meaning = classifyHealthBody(parsed);
+        const duplicate = findDuplicateKey(stripBom(bodyText(ex)));
+        const meaning: HealthMeaning = duplicate
+          ? { verdict: 'unrecognised', reason: `duplicate key "${duplicate.key.slice(0, 40)}" in ${duplicate.path}: the body has no single meaning`, components: [] }
+          : classifyHealthBody(parsed);
         data.healthStatus = meaning.verdict;
         const comp = meaning.components.length ? `; components: ${meaning.components.slice(0, 10).join(', ')}` : '';
         if (meaning.verdict === 'healthy') {
@@ -227,7 +238,7 @@ function judge(
     obs.push(
       observe('latency', fast, `<= ${opts.maxLatencyMs} ms`, `${latencyMs} ms`, {
         code: 'HEALTH_SLOW',
-        message: fast ? `answered in ${latencyMs} ms` : `answered in ${latencyMs} ms, over the ${opts.maxLatencyMs} ms limit: ${evidence}`,
+        message: `${fast ? `answered in ${latencyMs} ms` : `answered in ${latencyMs} ms, over the ${opts.maxLatencyMs} ms limit`}${base.connectMs === undefined ? '' : ` (of which ${base.connectMs} ms opening the connection)`}${fast ? '' : `: ${evidence}`}`,
       }),
     );
   }

@@ -1,8 +1,8 @@
 /**
  * `load`: a load test as a gate check. Closed model (a total or a duration at a concurrency) or open model
  * (constant arrival rate, latency from each request's scheduled start). A scenario may carry a key pool
- * (`total` requests over `unique` idempotency keys), tenants, random values and signatures (pilot's
- * X-Signature, Stripe-Signature, GitHub X-Hub-Signature-256); after the run the created records are read
+ * (`total` requests over `unique` idempotency keys), tenants, random values and timestamped HMAC signatures
+ * described by templates (Stripe's, GitHub's, your service's); after the run the created records are read
  * back and must equal the unique keys. Thresholds in the style of k6 (`p95 < 1000`, `error_rate < 0.01`,
  * `dedup == exact`) decide the verdict; too few samples is an error, never a pass; a 5xx spike stops the
  * run early and fails it with the evidence. The full result file (mergeable) is written as an artifact.
@@ -10,7 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
+import { parseJsonPath } from '../core/json-path.ts';
 import type { Json, Observation } from '../core/result.ts';
+import type { Redactor } from '../core/redact.ts';
 import type { HttpClient } from '../http/client.ts';
 import { describeReadBack, type ReadBackSpec, type ReadResult, readCount, verifyCounts } from '../load/dedup.ts';
 import type { ModelOptions } from '../load/engine.ts';
@@ -18,10 +20,11 @@ import { formatReplies, resultPercentile } from '../load/check-result.ts';
 import type { LoadResult } from '../load/result.ts';
 import { runLoad } from '../load/run.ts';
 import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
-import { SIGN_SCHEMES } from '../load/signing.ts';
+import { SIGN_ALGORITHMS, SIGN_ENCODINGS, signTemplateProblems } from '../load/signing.ts';
 import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
-import { type CheckOutcome, defineCheck, observe } from './types.ts';
+import { type CheckOutcome, defineCheck, observe, type ProgressEvent } from './types.ts';
+import { headerMapSchema } from './util/options.ts';
 
 const thresholdSchema = z.string().superRefine((s, ctx) => {
   try {
@@ -35,7 +38,7 @@ const requestSchema = z
   .object({
     method: z.string().regex(/^[A-Za-z]+$/).default('GET').describe('HTTP method.'),
     path: z.string().min(1).default('/').describe('Path (with query) relative to the target base URL; may contain {{variables}}.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
+    headers: headerMapSchema().default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
     body: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
       .optional()
@@ -48,7 +51,17 @@ const readBackSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('json'),
       path: z.string().min(1).describe('GET path returning JSON, e.g. /v1/events.'),
-      jsonPath: z.string().min(1).describe('Dotted path to the count, e.g. count or data.total.'),
+      jsonPath: z
+        .string()
+        .min(1)
+        .superRefine((p, ctx) => {
+          try {
+            parseJsonPath(p);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        })
+        .describe('JSON path to the count (the http check\'s dialect), e.g. count, data.total or items.length.'),
       headers: z.record(z.string(), z.string()).optional(),
     })
     .strict(),
@@ -87,13 +100,27 @@ const options = z
     seed: z.union([z.string(), z.number()]).default('golive').describe('Seed of the key order and random values.'),
     sign: z
       .object({
-        scheme: z.enum(SIGN_SCHEMES).describe('pilot (X-Signature), stripe (Stripe-Signature) or github (X-Hub-Signature-256).'),
         secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('Environment variable holding the signing secret.'),
-        header: z.string().optional().describe('Header name override.'),
-        keyId: z.string().optional().describe('pilot: key id (kid) for rotation.'),
+        header: z.string().min(1).describe('Header carrying the signature, e.g. Stripe-Signature.'),
+        payload: z
+          .string()
+          .min(1)
+          .describe('The signed string: {{timestamp}}, {{method}}, {{path}} (no query), {{body}}, {{header:Name}}, {{keyId}}; e.g. {{timestamp}}.{{body}}.'),
+        value: z.string().min(1).default('{{signature}}').describe('The header value: {{signature}}, {{timestamp}}, {{keyId}}; e.g. t={{timestamp}},v1={{signature}}.'),
+        keyId: z.string().min(1).optional().describe('Key id for rotation ({{keyId}}).'),
+        algorithm: z.enum(SIGN_ALGORITHMS).default('sha256').describe('HMAC hash function.'),
+        encoding: z.enum(SIGN_ENCODINGS).default('hex').describe('Encoding of {{signature}}.'),
+        uniqueSignatures: z
+          .boolean()
+          .default(false)
+          .describe('Sign each repeat of an identical request with its own timestamp (one second earlier per repeat), for receivers that refuse a replayed signature.'),
       })
       .strict()
-      .optional(),
+      .superRefine((t, ctx) => {
+        for (const p of signTemplateProblems(t)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
+      })
+      .optional()
+      .describe('Timestamped HMAC signature of every request, described by templates (docs/load.md#signing).'),
     warmup: z
       .union([
         z.literal(false),
@@ -206,6 +233,258 @@ function fmt(n: number | null | undefined): string {
   return n === null || n === undefined ? 'n/a' : String(n);
 }
 
+/** What a load test needs from its surroundings: a check context provides it in a gate, the CLI on its own. */
+export interface LoadTestDeps {
+  /** Base URL the request paths resolve against. */
+  baseUrl: URL;
+  /** Client of the dedup read-back (with the target's headers). */
+  http: HttpClient;
+  /** Environment for `{{env:NAME}}` and `sign.secretEnv`, read once by the caller. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Learns every secret the run resolves; redact what you print or write with it. */
+  redactor: Redactor;
+  /** Cancels the run; what was measured so far is judged (`LOAD_CANCELLED`). */
+  signal?: AbortSignal;
+  /** Wall-clock milliseconds (signature timestamps, `{{now}}`); default Date.now. */
+  now?: () => number;
+  /** Headers sent with every load request (the target's auth), below the template's. */
+  headers?: Readonly<Record<string, string>>;
+  /** Progress while the load runs. */
+  onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Let the run tune V8's heap, process-wide (load/heap.ts). Default: the process default, which is off
+   * unless golive's CLI owns the process; a library embedding golive leaves its host's V8 alone.
+   */
+  tuneHeap?: boolean;
+}
+
+/** A load test judged: the result file, the observations, and the verdict taken once from them. */
+export interface LoadTestOutcome {
+  /**
+   * `pass`: every error-severity observation held; `fail`: one did not; `error`: the run cannot be judged
+   * (too few responses for `minSamples` or for a percentile threshold), `error` says why.
+   */
+  status: 'pass' | 'fail' | 'error';
+  /** The result file (format golive-load-result v1). Redact it (deps.redactor) before writing it anywhere. */
+  result: LoadResult;
+  observations: Observation[];
+  /** Key figures (the check's metrics). */
+  metrics: Record<string, number | string | boolean | null>;
+  /** One line: responses, throughput, p95, error rate. */
+  summary: string;
+  /** With status `error`: GOLIVE_ERR_INSUFFICIENT_SAMPLES and the counts. */
+  error?: CheckError;
+}
+
+/** The result file's text, as the check's artifact and `golive load --out` write it (before redaction). */
+export function resultFileText(result: LoadResult): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+/**
+ * Runs a load test and judges it: the one load API, behind both the `load` check and `golive load`.
+ * `options` are the check's options, parsed by its schema (`loadCheck.options`). Throws a CheckError when the
+ * run cannot start (a missing secret, a bad template); returns every other outcome, `error` included.
+ */
+export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Promise<LoadTestOutcome> {
+  const thresholds = o.thresholds.map((t) => parseThreshold(t));
+  const model = modelFromOptions(o);
+  // Secrets: resolved from named environment variables only, and taught to the redactor before any output.
+  const resolve = (s: string) => resolveEnvPlaceholders(s, deps.env, deps.redactor);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o.request.headers)) headers[k] = resolve(v);
+  // Plain-text credentials (`-H 'authorization: ...'`) are secrets by their header name (core/redact.ts).
+  for (const [k, v] of Object.entries(headers)) deps.redactor.addHeader(k, v);
+  const rawBody = bodyText(o.request.body);
+  let sign: ScenarioSpec['sign'];
+  if (o.sign) {
+    const secret = deps.env[o.sign.secretEnv];
+    if (!secret) throw new CheckError('GOLIVE_ERR_MISSING_SECRET', `environment variable ${o.sign.secretEnv} (the signing secret) is not set`);
+    deps.redactor.add(secret);
+    const { secretEnv: _e, ...template } = o.sign;
+    sign = { ...template, secret };
+  }
+  const keysTotal = o.keys ? (o.keys.total ?? o.total) : undefined;
+  const scenario: ScenarioSpec = {
+    request: { method: o.request.method, path: resolve(o.request.path), headers, ...(rawBody !== undefined ? { body: resolve(rawBody) } : {}) },
+    ...(o.keys && keysTotal !== undefined
+      ? {
+          keys: {
+            total: keysTotal,
+            unique: o.keys.unique,
+            ...(o.keys.prefix !== undefined ? { prefix: o.keys.prefix } : {}),
+            ...(o.keys.header !== undefined ? { header: o.keys.header } : {}),
+          },
+        }
+      : {}),
+    ...(o.tenants ? { tenants: o.tenants } : {}),
+    ...(o.vars ? { vars: o.vars } : {}),
+    ...(sign ? { sign } : {}),
+    seed: o.seed,
+    runId: randomUUID().slice(0, 8),
+    nowSec: Math.floor((deps.now ?? Date.now)() / 1000),
+    defaultHeaders: { ...deps.headers },
+  };
+
+  let verify = o.verify as ReadBackSpec | undefined;
+  if (verify?.headers) {
+    const vh: Record<string, string> = {};
+    for (const [k, v] of Object.entries(verify.headers)) vh[k] = resolve(v);
+    verify = { ...verify, headers: vh };
+  }
+  const before = verify ? await safeRead(deps.http, verify) : null;
+  const planned = keysTotal ?? o.total;
+  const result = await runLoad({
+    baseUrl: deps.baseUrl.href,
+    scenario,
+    model,
+    timeoutMs: o.timeoutMs,
+    warmup: o.warmup === false ? null : { requests: o.warmup.requests ?? o.concurrency, path: o.warmup.path, method: o.warmup.method },
+    abortOnSpike: o.abortOn5xx === false ? null : o.abortOn5xx,
+    replayHeader: o.replayHeader,
+    createdStatus: o.createdStatus,
+    workers: o.workers,
+    transport: o.transport,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    redactor: deps.redactor,
+    ...(deps.tuneHeap !== undefined ? { tuneHeap: deps.tuneHeap } : {}),
+    toolVersion: GOLIVE_VERSION,
+    onProgress: (p) =>
+      deps.onProgress?.({
+        ...(p.planned ? { fraction: Math.min(1, p.done / p.planned) } : o.durationMs ? { fraction: Math.min(1, p.elapsedMs / o.durationMs) } : {}),
+        message: `${p.done}${planned ? `/${planned}` : ''} req · ${Math.round(p.currentRps)} req/s · p95 ${p.p95Ms === null ? '-' : `${p.p95Ms.toFixed(1)} ms`}${p.failed ? ` · ${p.failed} failed` : ''}${p.queued ? ` · ${p.queued} queued` : ''}`,
+      }),
+  });
+  if (verify && scenario.keys) {
+    const after = await safeRead(deps.http, verify);
+    result.dedup = verifyCounts(describeReadBack(verify), before, after, scenario.keys.unique, scenario.keys.total);
+  }
+
+  const obs: Observation[] = [];
+  const lat = result.latency;
+  // The one place a load test is judged; the check and `golive load` both take this verdict.
+  const judged = (status: LoadTestOutcome['status'], error?: CheckError): LoadTestOutcome => ({
+    status,
+    result,
+    observations: obs,
+    metrics: {
+      requests: result.requests.sent,
+      responses: result.requests.responses,
+      failed: result.requests.failed,
+      requestsPerSec: Math.round(result.throughput.requestsPerSec * 10) / 10,
+      p50Ms: lat.p50Ms,
+      p95Ms: lat.p95Ms,
+      p99Ms: lat.p99Ms,
+      maxMs: lat.maxMs,
+      errorRate: Math.round(result.errorRate * 1e6) / 1e6,
+      percentileSource: lat.source,
+      ...(result.keys ? { unique: result.keys.unique, created: result.dedup?.created ?? result.replies?.created ?? null } : {}),
+    },
+    summary: `${result.requests.responses} responses · ${Math.round(result.throughput.requestsPerSec)} req/s · p95 ${fmt(lat.p95Ms)} ms · errors ${(result.errorRate * 100).toFixed(2)} %`,
+    ...(error ? { error } : {}),
+  });
+  const evidence = `${result.requests.responses} responses, ${result.requests.failed} network failures in ${(result.durationMs / 1000).toFixed(1)} s (${Math.round(result.throughput.requestsPerSec)} req/s), p50 ${fmt(lat.p50Ms)} ms, p95 ${fmt(lat.p95Ms)} ms, p99 ${fmt(lat.p99Ms)} ms`;
+  if (result.aborted?.reason === 'warmup-failed') {
+    obs.push(observe('target-reachable', false, 'warm-up requests answered', 'no answer', { code: 'LOAD_TARGET_UNREACHABLE', message: result.aborted.message }));
+  } else if (result.aborted?.reason === '5xx-spike') {
+    obs.push(
+      observe('no-5xx-spike', false, `fewer than ${o.abortOn5xx === false ? '-' : Math.round(o.abortOn5xx.ratio * 100)} % bad answers in a window`, result.aborted.message, {
+        code: 'LOAD_5XX_SPIKE',
+        message: `stopped early at ${(result.aborted.atMs / 1000).toFixed(1)} s: ${result.aborted.message}; ${evidence}; samples: ${result.errorSamples.map((s) => s.message).join(' | ') || 'none'}`,
+      }),
+    );
+  } else if (result.aborted?.reason === 'cancelled') {
+    obs.push(observe('completed', false, 'the run completes', 'cancelled', { code: 'LOAD_CANCELLED', message: `the run was cancelled before the plan was done; ${evidence}` }));
+  }
+  const failedHard = obs.length > 0;
+
+  if (result.requests.failed > 0) {
+    const kinds = Object.entries(result.errors)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    obs.push(
+      observe('network-errors', false, 'no network failures', `${result.requests.failed} (${kinds})`, {
+        severity: 'warn',
+        code: 'LOAD_NETWORK_ERRORS',
+        message: `${result.requests.failed} requests ended without a response (${kinds}); first: ${result.errorSamples.find((s) => s.kind)?.message ?? 'n/a'}`,
+      }),
+    );
+  }
+  if (!failedHard) {
+    if (result.requests.responses < o.minSamples) {
+      if (result.requests.failed > 0) {
+        obs.push(
+          observe('responses', false, `at least ${o.minSamples} responses`, `${result.requests.responses}`, {
+            code: 'LOAD_NETWORK_ERRORS',
+            message: `only ${result.requests.responses} of ${result.requests.sent} requests got a response; ${result.errorSamples[0]?.message ?? ''}`,
+          }),
+        );
+      } else {
+        return judged(
+          'error',
+          new CheckError(
+            'GOLIVE_ERR_INSUFFICIENT_SAMPLES',
+            `${result.requests.responses} responses, fewer than minSamples (${o.minSamples}): the load is too small to judge; raise total or durationMs`,
+            { details: { responses: result.requests.responses, minSamples: o.minSamples } },
+          ),
+        );
+      }
+    }
+    for (const t of thresholds) {
+      let out: ReturnType<typeof evaluateThreshold>;
+      try {
+        out = evaluateThreshold(t, result, (p) => resultPercentile(result, p));
+      } catch (err) {
+        // A percentile the sample count cannot support is never passed: the run cannot be judged.
+        if (err instanceof CheckError && err.code === 'GOLIVE_ERR_INSUFFICIENT_SAMPLES') return judged('error', err);
+        throw err;
+      }
+      obs.push(
+        observe(`threshold: ${t.source}`, out.passed, t.expected, out.actualText, {
+          code: t.metric.kind === 'dedup' ? 'LOAD_DEDUP_MISMATCH' : 'LOAD_THRESHOLD',
+          message: out.passed ? `${t.source}: ${out.actualText}` : `${t.source} does not hold: ${out.actualText}; ${evidence}`,
+        }),
+      );
+    }
+  }
+  if (scenario.keys) {
+    const d = result.dedup;
+    if (d?.error) {
+      obs.push(observe('dedup-read-back', false, `a count from ${d.source}`, 'unreadable', { code: 'LOAD_DEDUP_READBACK_FAILED', message: `dedup read-back failed: ${d.error}` }));
+    } else {
+      const created = d ? d.created : (result.replies?.created ?? null);
+      const via = d ? `read back via ${d.source}` : 'counted from first-create replies (no read-back configured)';
+      obs.push(
+        observe('dedup', created === scenario.keys.unique, `${scenario.keys.unique} created (one per unique key)`, `${fmt(created)} created`, {
+          code: 'LOAD_DEDUP_MISMATCH',
+          message: `${fmt(created)} records created for ${scenario.keys.unique} unique keys over ${scenario.keys.total} requests (${via}); replies: ${formatReplies(result)}`,
+        }),
+      );
+    }
+  }
+  if (result.stalls.length > 0) {
+    const worst = result.stalls.reduce((a, s) => (s.durationMs > a.durationMs ? s : a));
+    obs.push(
+      observe('no-stall', false, 'no pause without completions', `${result.stalls.length} stall(s), longest ${worst.durationMs} ms`, {
+        severity: 'warn',
+        code: 'LOAD_STALL',
+        message: `the target answered nothing for ${worst.durationMs} ms at ${(worst.atMs / 1000).toFixed(1)} s while requests were in flight (${result.stalls.length} stall(s))`,
+      }),
+    );
+  }
+  if (result.requests.dropped > 0) {
+    obs.push(
+      observe('no-drops', false, '0 dropped', `${result.requests.dropped} dropped`, {
+        severity: 'warn',
+        code: 'LOAD_DROPPED',
+        message: `${result.requests.dropped} scheduled requests were never sent (no free connection in time; queue peaked at ${result.requests.queuedMax})`,
+      }),
+    );
+  }
+
+  return judged(obs.some((x) => !x.passed && x.severity !== 'warn') ? 'fail' : 'pass');
+}
+
 /** The load check kind. */
 export const loadCheck = defineCheck({
   kind: 'load',
@@ -213,190 +492,28 @@ export const loadCheck = defineCheck({
   description: 'Sends load (closed or open model), records HDR latencies, verifies dedup of keyed requests and applies k6-style thresholds.',
   options,
   defaultTimeoutMs: 600_000,
+  metrics: {
+    p95Ms: { direction: 'lower', tolerance: 0.2, unit: 'ms' },
+    p99Ms: { direction: 'lower', tolerance: 0.3, unit: 'ms' },
+    requestsPerSec: { direction: 'higher', tolerance: 0.2, unit: 'req/s' },
+    errorRate: { direction: 'lower', tolerance: 0 },
+  },
+  // Load against a write route creates records and spends rate budget.
+  mutates: (o) => !['GET', 'HEAD', 'OPTIONS'].includes(o.request.method.toUpperCase()),
   async run(ctx, o): Promise<CheckOutcome> {
-    const thresholds = o.thresholds.map((t) => parseThreshold(t));
-    const model = modelFromOptions(o);
-    // Secrets: resolved from named environment variables only, and taught to the redactor before any output.
-    const resolve = (s: string) => resolveEnvPlaceholders(s, ctx.env, ctx.redactor);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o.request.headers)) headers[k] = resolve(v);
-    const rawBody = bodyText(o.request.body);
-    let sign: ScenarioSpec['sign'];
-    if (o.sign) {
-      const secret = ctx.env[o.sign.secretEnv];
-      if (!secret) throw new CheckError('GOLIVE_ERR_MISSING_SECRET', `environment variable ${o.sign.secretEnv} (the ${o.sign.scheme} signing secret) is not set`);
-      ctx.redactor.add(secret);
-      sign = { scheme: o.sign.scheme, secret, ...(o.sign.header ? { header: o.sign.header } : {}), ...(o.sign.keyId ? { keyId: o.sign.keyId } : {}) };
-    }
-    const keysTotal = o.keys ? (o.keys.total ?? o.total) : undefined;
-    const scenario: ScenarioSpec = {
-      request: { method: o.request.method, path: resolve(o.request.path), headers, ...(rawBody !== undefined ? { body: resolve(rawBody) } : {}) },
-      ...(o.keys && keysTotal !== undefined
-        ? {
-            keys: {
-              total: keysTotal,
-              unique: o.keys.unique,
-              ...(o.keys.prefix !== undefined ? { prefix: o.keys.prefix } : {}),
-              ...(o.keys.header !== undefined ? { header: o.keys.header } : {}),
-            },
-          }
-        : {}),
-      ...(o.tenants ? { tenants: o.tenants } : {}),
-      ...(o.vars ? { vars: o.vars } : {}),
-      ...(sign ? { sign } : {}),
-      seed: o.seed,
-      runId: randomUUID().slice(0, 8),
-      nowSec: Math.floor(ctx.clock.now() / 1000),
-      defaultHeaders: { ...ctx.target.headers },
-    };
-
-    let verify = o.verify as ReadBackSpec | undefined;
-    if (verify?.headers) {
-      const vh: Record<string, string> = {};
-      for (const [k, v] of Object.entries(verify.headers)) vh[k] = resolve(v);
-      verify = { ...verify, headers: vh };
-    }
-    const before = verify ? await safeRead(ctx.http, verify) : null;
-    const planned = keysTotal ?? o.total;
-    const result = await runLoad({
-      baseUrl: ctx.target.baseUrl.href,
-      scenario,
-      model,
-      timeoutMs: o.timeoutMs,
-      warmup: o.warmup === false ? null : { requests: o.warmup.requests ?? o.concurrency, path: o.warmup.path, method: o.warmup.method },
-      abortOnSpike: o.abortOn5xx === false ? null : o.abortOn5xx,
-      replayHeader: o.replayHeader,
-      createdStatus: o.createdStatus,
-      workers: o.workers,
-      transport: o.transport,
-      signal: ctx.signal,
+    const t = await runLoadTest(o, {
+      baseUrl: ctx.target.baseUrl,
+      http: ctx.http,
+      env: ctx.env,
       redactor: ctx.redactor,
-      toolVersion: GOLIVE_VERSION,
-      onProgress: (p) =>
-        ctx.progress({
-          ...(p.planned ? { fraction: Math.min(1, p.done / p.planned) } : o.durationMs ? { fraction: Math.min(1, p.elapsedMs / o.durationMs) } : {}),
-          message: `${p.done}${planned ? `/${planned}` : ''} req · ${Math.round(p.currentRps)} req/s · p95 ${p.p95Ms === null ? '-' : `${p.p95Ms.toFixed(1)} ms`}${p.failed ? ` · ${p.failed} failed` : ''}${p.queued ? ` · ${p.queued} queued` : ''}`,
-        }),
+      signal: ctx.signal,
+      now: () => ctx.clock.now(),
+      headers: ctx.target.headers,
+      onProgress: (e) => ctx.progress(e),
     });
-    if (verify && scenario.keys) {
-      const after = await safeRead(ctx.http, verify);
-      result.dedup = verifyCounts(describeReadBack(verify), before, after, scenario.keys.unique, scenario.keys.total);
-    }
-
-    const artifacts: string[] = [];
-    if (o.out !== false) {
-      artifacts.push(await ctx.artifacts.write(o.out ?? `load/${ctx.id}.json`, `${JSON.stringify(result, null, 2)}\n`));
-    }
-
-    const obs: Observation[] = [];
-    const lat = result.latency;
-    const evidence = `${result.requests.responses} responses, ${result.requests.failed} network failures in ${(result.durationMs / 1000).toFixed(1)} s (${Math.round(result.throughput.requestsPerSec)} req/s), p50 ${fmt(lat.p50Ms)} ms, p95 ${fmt(lat.p95Ms)} ms, p99 ${fmt(lat.p99Ms)} ms`;
-    if (result.aborted?.reason === 'warmup-failed') {
-      obs.push(observe('target-reachable', false, 'warm-up requests answered', 'no answer', { code: 'LOAD_TARGET_UNREACHABLE', message: result.aborted.message }));
-    } else if (result.aborted?.reason === '5xx-spike') {
-      obs.push(
-        observe('no-5xx-spike', false, `fewer than ${o.abortOn5xx === false ? '-' : Math.round(o.abortOn5xx.ratio * 100)} % bad answers in a window`, result.aborted.message, {
-          code: 'LOAD_5XX_SPIKE',
-          message: `stopped early at ${(result.aborted.atMs / 1000).toFixed(1)} s: ${result.aborted.message}; ${evidence}; samples: ${result.errorSamples.map((s) => s.message).join(' | ') || 'none'}`,
-        }),
-      );
-    } else if (result.aborted?.reason === 'cancelled') {
-      obs.push(observe('completed', false, 'the run completes', 'cancelled', { code: 'LOAD_CANCELLED', message: `the run was cancelled before the plan was done; ${evidence}` }));
-    }
-    const failedHard = obs.length > 0;
-
-    if (result.requests.failed > 0) {
-      const kinds = Object.entries(result.errors)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      obs.push(
-        observe('network-errors', false, 'no network failures', `${result.requests.failed} (${kinds})`, {
-          severity: 'warn',
-          code: 'LOAD_NETWORK_ERRORS',
-          message: `${result.requests.failed} requests ended without a response (${kinds}); first: ${result.errorSamples.find((s) => s.kind)?.message ?? 'n/a'}`,
-        }),
-      );
-    }
-    if (!failedHard) {
-      if (result.requests.responses < o.minSamples) {
-        if (result.requests.failed > 0) {
-          obs.push(
-            observe('responses', false, `at least ${o.minSamples} responses`, `${result.requests.responses}`, {
-              code: 'LOAD_NETWORK_ERRORS',
-              message: `only ${result.requests.responses} of ${result.requests.sent} requests got a response; ${result.errorSamples[0]?.message ?? ''}`,
-            }),
-          );
-        } else {
-          throw new CheckError(
-            'GOLIVE_ERR_INSUFFICIENT_SAMPLES',
-            `${result.requests.responses} responses, fewer than minSamples (${o.minSamples}): the load is too small to judge; raise total or durationMs`,
-            { details: { responses: result.requests.responses, minSamples: o.minSamples } },
-          );
-        }
-      }
-      for (const t of thresholds) {
-        const out = evaluateThreshold(t, result, (p) => resultPercentile(result, p));
-        obs.push(
-          observe(`threshold: ${t.source}`, out.passed, t.expected, out.actualText, {
-            code: t.metric.kind === 'dedup' ? 'LOAD_DEDUP_MISMATCH' : 'LOAD_THRESHOLD',
-            message: out.passed ? `${t.source}: ${out.actualText}` : `${t.source} does not hold: ${out.actualText}; ${evidence}`,
-          }),
-        );
-      }
-    }
-    if (scenario.keys) {
-      const d = result.dedup;
-      if (d?.error) {
-        obs.push(observe('dedup-read-back', false, `a count from ${d.source}`, 'unreadable', { code: 'LOAD_DEDUP_READBACK_FAILED', message: `dedup read-back failed: ${d.error}` }));
-      } else {
-        const created = d ? d.created : (result.replies?.created ?? null);
-        const via = d ? `read back via ${d.source}` : 'counted from first-create replies (no read-back configured)';
-        obs.push(
-          observe('dedup', created === scenario.keys.unique, `${scenario.keys.unique} created (one per unique key)`, `${fmt(created)} created`, {
-            code: 'LOAD_DEDUP_MISMATCH',
-            message: `${fmt(created)} records created for ${scenario.keys.unique} unique keys over ${scenario.keys.total} requests (${via}); replies: ${formatReplies(result)}`,
-          }),
-        );
-      }
-    }
-    if (result.stalls.length > 0) {
-      const worst = result.stalls.reduce((a, s) => (s.durationMs > a.durationMs ? s : a));
-      obs.push(
-        observe('no-stall', false, 'no pause without completions', `${result.stalls.length} stall(s), longest ${worst.durationMs} ms`, {
-          severity: 'warn',
-          code: 'LOAD_STALL',
-          message: `the target answered nothing for ${worst.durationMs} ms at ${(worst.atMs / 1000).toFixed(1)} s while requests were in flight (${result.stalls.length} stall(s))`,
-        }),
-      );
-    }
-    if (result.requests.dropped > 0) {
-      obs.push(
-        observe('no-drops', false, '0 dropped', `${result.requests.dropped} dropped`, {
-          severity: 'warn',
-          code: 'LOAD_DROPPED',
-          message: `${result.requests.dropped} scheduled requests were never sent (no free connection in time; queue peaked at ${result.requests.queuedMax})`,
-        }),
-      );
-    }
-
-    return {
-      observations: obs,
-      metrics: {
-        requests: result.requests.sent,
-        responses: result.requests.responses,
-        failed: result.requests.failed,
-        requestsPerSec: Math.round(result.throughput.requestsPerSec * 10) / 10,
-        p50Ms: lat.p50Ms,
-        p95Ms: lat.p95Ms,
-        p99Ms: lat.p99Ms,
-        maxMs: lat.maxMs,
-        errorRate: Math.round(result.errorRate * 1e6) / 1e6,
-        percentileSource: lat.source,
-        ...(result.keys ? { unique: result.keys.unique, created: result.dedup?.created ?? result.replies?.created ?? null } : {}),
-      },
-      data: resultSummaryData(result),
-      summary: `${result.requests.responses} responses · ${Math.round(result.throughput.requestsPerSec)} req/s · p95 ${fmt(lat.p95Ms)} ms · errors ${(result.errorRate * 100).toFixed(2)} %`,
-      artifacts,
-    };
+    // Written before judging: a run that cannot be judged still leaves its evidence.
+    const artifacts = o.out === false ? [] : [await ctx.artifacts.write(o.out ?? `load/${ctx.id}.json`, resultFileText(t.result))];
+    if (t.status === 'error' && t.error) throw t.error;
+    return { observations: t.observations, metrics: t.metrics, data: resultSummaryData(t.result), summary: t.summary, artifacts };
   },
 });

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { isSecretEnv } from '../core/redact.ts';
+import { testPattern } from '../core/regex.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { regexSource } from './util/options.ts';
 
@@ -238,8 +239,8 @@ export function evaluateRule(rule: ProviderRule, env: Env, environment: string |
       : observe(name, true, 'optional', 'unset', { message: `${rule.variable} unset (optional${where})` });
   }
   const fails: Array<{ code: string; text: string }> = [];
-  if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `does not match /${rule.pattern}/` });
-  if (rule.notPattern !== undefined && new RegExp(rule.notPattern).test(value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `matches /${rule.notPattern}/, which is not allowed` });
+  if (rule.pattern !== undefined && !testPattern(rule.pattern, value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `does not match /${rule.pattern}/` });
+  if (rule.notPattern !== undefined && testPattern(rule.notPattern, value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `matches /${rule.notPattern}/, which is not allowed` });
   if (rule.allowed && !rule.allowed.includes(value)) fails.push({ code: 'PROVIDER_RULE_ALLOWED', text: `is not one of the ${rule.allowed.length} allowed value(s)` });
   const forbiddenAt = rule.forbidden ? rule.forbidden.indexOf(value) : -1;
   // The index, not the value: the forbidden list may itself hold a value that must not be echoed.
@@ -259,6 +260,11 @@ export const providerConfigCheck = defineCheck({
   description: 'Checks the environment for live payment and email providers (advisory unless EXPECT_LIVE=1) and user rules; values are never reported.',
   options,
   defaultTimeoutMs: 5_000,
+  env: [
+    { names: ['GOLIVE_EXPECT_LIVE', 'EXPECT_LIVE'], description: 'enforce live providers (1)' },
+    { names: ['GOLIVE_ALLOW_PROVIDER_MOCK', 'ALLOW_PROVIDER_MOCK'], description: 'mocks allowed even when EXPECT_LIVE=1 (1)' },
+  ],
+  metrics: { issues: { direction: 'lower', tolerance: 0 } },
   async run(ctx, opts): Promise<CheckOutcome> {
     ctx.signal.throwIfAborted();
     const env = ctx.env;
@@ -271,7 +277,7 @@ export const providerConfigCheck = defineCheck({
 
     const { config, classes, findings } = evaluateProviders(env, opts.providers, opts.mockModes);
     const observations: Observation[] = findings.map((f) =>
-      observe(f.name, f.passed, f.expected, f.actual, f.passed ? { message: f.message } : { severity, code: f.code, message: `${f.issue} (${mode})` }),
+      observe(f.name, f.passed, f.expected, f.actual, f.passed ? { message: f.message } : { severity, code: f.code, message: `${f.issue} (${mode}; read from golive's environment)` }),
     );
     const issues = findings.filter((f) => !f.passed).map((f) => f.issue);
 
@@ -301,10 +307,11 @@ export const providerConfigCheck = defineCheck({
       observations,
       metrics: { issues: issues.length, enforced, ruleFailures: failedRules },
       data,
+      // The check cannot see the target's configuration: the summary says whose environment it judged.
       summary:
         issues.length === 0 && failedRules === 0
-          ? `providers live${opts.rules.length ? `, ${rules.length} rule(s) hold` : ''}`
-          : `${issues.length} provider issue(s)${enforced ? '' : ' (advisory)'}${failedRules ? `, ${failedRules} rule failure(s)` : ''}`,
+          ? `golive's environment: providers live${opts.rules.length ? `, ${rules.length} rule(s) hold` : ''}`
+          : `golive's environment: ${issues.length} provider issue(s)${enforced ? '' : ' (advisory)'}${failedRules ? `, ${failedRules} rule failure(s)` : ''}`,
     };
   },
 });

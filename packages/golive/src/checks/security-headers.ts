@@ -19,7 +19,9 @@ import type { Json, Observation } from '../core/result.ts';
 import { type HttpExchange, type HttpResponse, describeExchange } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, urlOption } from './util/options.ts';
+import { redirectHeadersObservation } from './util/redirects.ts';
+import { headerMapSchema, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
+import type { SecurityHeadersData } from './security-headers.data.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const pathEntry = z.union([
@@ -28,7 +30,7 @@ const pathEntry = z.union([
     .object({
       path: z.string().min(1).describe('Path (or absolute URL) to analyse.'),
       label: z.string().min(1).optional().describe('Name of the path in findings (default: the path).'),
-      headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers for this path.'),
+      headers: headerMapSchema().default({}).describe('Extra request headers for this path.'),
       expectStatus: statusSpecSchema.optional().describe('Status this path is expected to answer (e.g. 429); another status is a warning.'),
       burst: z.number().int().min(0).max(1000).default(0).describe('Requests sent first (e.g. to reach a rate limit) before the analysed one.'),
     })
@@ -150,13 +152,39 @@ function httpsMode(opts: SecurityHeadersOptions): boolean | undefined {
 }
 
 /** The `security-headers` check kind. */
-export const securityHeadersCheck = defineCheck({
+export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersData>({
   kind: 'security-headers',
   title: 'Security headers',
   description: 'Requires a CSP on / and grades the security headers of /, a 404 and configured paths the way the HTTP Observatory does.',
   options,
   defaultTimeoutMs: 30_000,
-  async run(ctx, opts): Promise<CheckOutcome> {
+  // `/`, the 404 probe and the CORS probes, then each configured path.
+  timeoutFor: (o) => sequentialTimeoutMs(30_000, 4 + o.paths.length, o.timeoutMs),
+  requestTimeoutOption: 'timeoutMs',
+  metrics: { score: { direction: 'higher', tolerance: 0 }, grade: { direction: 'equal', tolerance: 0 } },
+  present({ data }) {
+    if (!data) return {};
+    if (data.grade === undefined) return {};
+    const tests = data.tests ?? {};
+    // The summary (`grade A+ (105) on /, B on /api`) is the key figure; the score table and findings are tables.
+    return {
+      tables: [
+        {
+          id: 'score',
+          title: 'Score table (HTTP Observatory tests)',
+          columns: ['test', 'result', 'modifier', 'pass'],
+          rows: Object.entries(tests).map(([name, t]) => [name, t.result, t.modifier, t.pass]),
+        },
+        {
+          id: 'findings',
+          title: 'Findings',
+          columns: ['path', 'code', 'severity', 'message'],
+          rows: (data.findings ?? []).map((f) => [f.path, f.code, f.severity, f.message]),
+        },
+      ],
+    };
+  },
+  async run(ctx, opts): Promise<CheckOutcome<SecurityHeadersData>> {
     const observations: Observation[] = [];
     const labelled: LabelledAnalysis[] = [];
     const pathsData: Json[] = [];
@@ -239,6 +267,8 @@ export const securityHeadersCheck = defineCheck({
           if (reused) analysis.findings.push(reused);
         }
       }
+      const redirected = redirectHeadersObservation(ex, `redirect-headers@${p.label}`);
+      if (redirected) observations.push(redirected);
       labelled.push({ label: p.label, analysis });
       pathsData.push({ label: p.label, url: ex.request.url, statusCode: ex.status, grade: analysis.grade, score: analysis.score });
     }
@@ -271,7 +301,7 @@ export const securityHeadersCheck = defineCheck({
       );
     }
 
-    const data: Record<string, Json> = {
+    const data: SecurityHeadersData = {
       url: ex.request.url,
       statusCode: ex.status,
       cspPresent,
@@ -301,7 +331,7 @@ export const securityHeadersCheck = defineCheck({
     data.score = analysis.score;
     data.minGrade = opts.minGrade;
     data.httpsApplicable = analysis.httpsApplicable;
-    const tests: Record<string, Json> = {};
+    const tests: NonNullable<SecurityHeadersData['tests']> = {};
     for (const t of OBSERVATORY_TESTS) {
       const r = analysis.tests[t];
       tests[t] = { result: r.result, modifier: r.modifier, pass: r.pass, applicable: r.applicable };

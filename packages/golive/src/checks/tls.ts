@@ -125,6 +125,7 @@ export const tlsCheck = defineCheck({
   description: 'Certificate expiry, hostname match, chain validity and the TLS protocol versions the server accepts.',
   options,
   defaultTimeoutMs: 30_000,
+  metrics: { daysRemaining: { direction: 'higher', tolerance: 0.5 } },
   async run(ctx, opts): Promise<CheckOutcome> {
     const base = ctx.target.baseUrl;
     const explicit = opts.host !== undefined || opts.port !== undefined;
@@ -144,10 +145,12 @@ export const tlsCheck = defineCheck({
     const host = (opts.host ?? base.hostname).replace(/^\[|\]$/g, '');
     const port = opts.port ?? (base.protocol === 'https:' && base.port ? Number(base.port) : 443);
     const servername = opts.servername ?? host;
-    let ca: string | undefined;
+    // The target's trust (target.tls.ca, --ca) and the check's own caFile both count.
+    const targetCa = ctx.target.tls?.ca;
+    let ca: string | undefined = targetCa === undefined ? undefined : Array.isArray(targetCa) ? targetCa.join('\n') : (targetCa as string);
     if (opts.caFile) {
       try {
-        ca = await readFile(opts.caFile, 'utf8');
+        ca = [ca, await readFile(opts.caFile, 'utf8')].filter(Boolean).join('\n');
       } catch (e) {
         throw new CheckError('GOLIVE_ERR_CHECK_OPTIONS', `tls.caFile ${opts.caFile} cannot be read: ${(e as Error).message}`);
       }
@@ -221,7 +224,16 @@ export const tlsCheck = defineCheck({
         obs.push(observe('modern-protocol', false, 'TLSv1.2 or TLSv1.3', offered.join(', ') || 'none', { code: 'TLS_NO_MODERN_PROTOCOL', message: `${where} accepts neither TLSv1.2 nor TLSv1.3` }));
       }
       const untested = TLS_VERSIONS.filter((v) => protocols[v] === null);
-      if (untested.length) ctx.log('protocol versions this TLS library cannot offer, not tested', { untested });
+      if (untested.length) {
+        // OpenSSL's security level keeps golive from offering these: the server's answer to them is unknown.
+        obs.push(
+          observe('protocols-untested', false, `each of ${TLS_VERSIONS.join(', ')} tried`, `${untested.join(', ')} not tried`, {
+            severity: 'warn',
+            code: 'TLS_PROTOCOL_UNTESTED',
+            message: `${untested.join(', ')} could not be offered by this machine's TLS library, so whether ${where} accepts ${untested.length === 1 ? 'it' : 'them'} is unknown`,
+          }),
+        );
+      }
     }
 
     return {

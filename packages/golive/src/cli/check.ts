@@ -27,6 +27,9 @@ Examples:
       return 0;
     }
     if (positionals.length > 1) throw new UsageError(`golive check takes at most one URL, got ${positionals.length} arguments`);
+    if (values.url !== undefined && positionals[0] !== undefined && values.url !== positionals[0]) {
+      throw new UsageError('conflicting target URLs: the argument and --url differ (give one of them)');
+    }
     const url = values.url ?? positionals[0];
     const config = await resolveFromFlags({ ...values, url }, io, { defaultPreset: 'recommended' });
     return executeGate(config, values, io);

@@ -25,7 +25,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./run.ts')).runCommand,
   },
   init: {
-    summary: 'Write a commented starter golive.config.ts (never overwrites)',
+    summary: 'Write a commented starter golive.config.mts (never overwrites)',
     load: async () => (await import('./init.ts')).initCommand,
   },
   schema: {

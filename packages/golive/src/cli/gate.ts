@@ -3,18 +3,25 @@
  * live progress, decide the exit code, then write the reports. A report that cannot be written is reported
  * on stderr (GOLIVE_ERR_REPORT_WRITE) and leaves the exit code alone.
  */
+import { appendFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
-import { findConfigFile, loadConfigFile } from '../config/load.ts';
+import { DEFAULT_CONFIG_LOAD_TIMEOUT_MS, findConfigFile, loadConfigFile } from '../config/load.ts';
 import { type CliOverrides, type ResolvedConfig, resolveConfig, urlProblem } from '../config/resolve.ts';
 import { DEFAULT_OUT_DIR, REPORTER_NAMES } from '../config/schema.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
+import { inertText } from '../core/inert.ts';
 import { renderConsole, renderProgressLine, useColor } from '../reporters/console.ts';
 import { writeReports } from '../reporters/index.ts';
+import { renderMarkdown } from '../reporters/markdown.ts';
 import type { RunEvent } from '../runner/events.ts';
 import { buildRedactor, runGate } from '../runner/run-gate.ts';
 import { parseDuration, parseHeaders, parseReporters } from './args.ts';
 import type { CliIo } from './io.ts';
+import { outputDirProblem } from './out-dir.ts';
+import { ProgressView } from './progress.ts';
 
 /** Parsed gate flags. */
 export interface GateFlags {
@@ -25,8 +32,45 @@ export interface GateFlags {
   reporter?: string[] | undefined;
   timeout?: string | undefined;
   header?: string[] | undefined;
+  ca?: string | undefined;
+  insecure?: boolean | undefined;
   stage?: string[] | undefined;
   verbose?: boolean | undefined;
+  quiet?: boolean | undefined;
+}
+
+/** `--ca FILE` (read now: a missing file is a usage error) and `--insecure`, as target TLS settings. */
+export function tlsFlags(flags: { ca?: string | undefined; insecure?: boolean | undefined }, cwd: string): { ca?: string; rejectUnauthorized?: boolean } | undefined {
+  const out: { ca?: string; rejectUnauthorized?: boolean } = {};
+  if (flags.ca !== undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(resolve(cwd, flags.ca), 'utf8');
+    } catch (err) {
+      throw new UsageError(`--ca: cannot read ${flags.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca: ${flags.ca} holds no PEM certificate`);
+    out.ca = pem;
+  }
+  if (flags.insecure) out.rejectUnauthorized = false;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The warning printed whenever the target's certificates are not verified. */
+export const INSECURE_WARNING =
+  'golive: WARNING: TLS certificates of the target are NOT verified (--insecure or target.tls.rejectUnauthorized: false): anyone on the path can answer for it. Use --ca FILE for a private CA instead.';
+
+/** GOLIVE_CONFIG_TIMEOUT_MS, else the default; a malformed value is a config error naming the variable. */
+function configLoadTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.GOLIVE_CONFIG_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_CONFIG_LOAD_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigError(`invalid environment: env.GOLIVE_CONFIG_TIMEOUT_MS: expected a positive number of milliseconds, got "${raw}"`, [
+      { path: 'env.GOLIVE_CONFIG_TIMEOUT_MS', message: 'expected a positive number of milliseconds' },
+    ]);
+  }
+  return Math.round(ms);
 }
 
 /** Loads and resolves the config for a gate command. */
@@ -44,9 +88,11 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
   if (reporters) cli.reporters = reporters;
   const headers = parseHeaders(flags.header);
   if (headers) cli.headers = headers;
+  const tls = tlsFlags(flags, io.cwd);
+  if (tls) cli.tls = tls;
 
   const configPath = flags.config ?? findConfigFile(io.cwd);
-  const file = configPath ? await loadConfigFile(configPath, io.cwd) : undefined;
+  const file = configPath ? await loadConfigFile(configPath, io.cwd, configLoadTimeoutMs(io.env)) : undefined;
   const fileName = configPath ? relative(io.cwd, resolve(io.cwd, configPath)) || configPath : undefined;
   if (!configPath && defaults.requireConfig && !flags.preset && !io.env.GOLIVE_PRESET) {
     throw new UsageError('no config: pass --config <file>, --preset <name>, or create golive.config.ts (golive init)');
@@ -56,6 +102,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
     ...(fileName ? { fileName } : {}),
     env: io.env,
     cli,
+    kinds: builtinChecks,
     // The default preset stands in for a missing config; a config file found or named says what to run.
     ...(defaults.defaultPreset && !configPath ? { defaultPreset: defaults.defaultPreset } : {}),
   });
@@ -63,14 +110,20 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
 
 /** Runs a resolved gate with console progress, writes reports, returns the exit code. */
 export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: CliIo): Promise<number> {
-  const env = normaliseEnv(io.env);
+  const env = normaliseEnv(io.env, config.kinds);
   const redactor = buildRedactor(config, env);
   const reporters = config.reporters ?? [...REPORTER_NAMES];
   const consoleOn = reporters.includes('console');
   const color = useColor(io.stdout, io.env);
   const opts = { color, verbose: flags.verbose === true };
-  const say = (line: string) => {
-    if (consoleOn) io.stdout.write(`${redactor.redact(line)}\n`);
+  const quiet = flags.quiet === true;
+  const progress = consoleOn && !quiet && !flags.verbose ? new ProgressView(io.stdout, redactor) : undefined;
+  /** A line of golive's own; target text in it is made inert (escapes shown, `::` commands broken). */
+  const say = (line: string, inertAlready = false) => {
+    if (!consoleOn || quiet) return;
+    progress?.clear();
+    const text = redactor.redact(line);
+    io.stdout.write(`${inertAlready ? text : inertText(text)}\n`);
   };
   const multiStage = config.stages.length > 1;
   const onEvent = (e: RunEvent) => {
@@ -87,10 +140,15 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
       case 'stage-start':
         if (multiStage) say(`── ${e.stage} (${e.checks} check${e.checks === 1 ? '' : 's'})`);
         break;
+      case 'check-start':
+        progress?.start(e.id);
+        break;
       case 'check-end':
-        say(renderProgressLine(e.result, e.index, e.total, opts));
+        progress?.end();
+        say(renderProgressLine(e.result, e.index, e.total, opts), true);
         break;
       case 'progress':
+        progress?.update(e.id, e.message);
         if (flags.verbose) say(`  … ${e.id}: ${e.message}`);
         break;
       case 'log':
@@ -100,26 +158,46 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
         break;
     }
   };
+  if (!config.target.tls.rejectUnauthorized) io.stderr.write(`${INSECURE_WARNING}\n`);
   const outDir = resolve(io.cwd, config.out ?? DEFAULT_OUT_DIR);
+  const outProblem = outputDirProblem(outDir);
+  if (outProblem) throw new UsageError(`--out: ${outProblem}`);
   const compatDir = config.out ? resolve(io.cwd, config.out) : io.cwd;
-  const report = await runGate(config, {
-    env: io.env,
-    out: outDir,
-    cwd: io.cwd,
-    onEvent,
-    redactor,
-    ...(flags.stage?.length ? { stages: flags.stage } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
-  });
+  let report: Awaited<ReturnType<typeof runGate>>;
+  try {
+    report = await runGate(config, {
+      env: io.env,
+      out: outDir,
+      cwd: io.cwd,
+      onEvent,
+      redactor,
+      ...(flags.stage?.length ? { stages: flags.stage } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+  } finally {
+    progress?.stop();
+  }
   // Decided before any report is written: a failed write cannot hide a failed gate.
   const exitCode = report.exitCode;
+  const stepSummary = io.env.GITHUB_STEP_SUMMARY || undefined;
   const written = await writeReports(report, {
     dir: outDir,
     compatDir,
     reporters,
     compat: config.compat,
-    stepSummary: io.env.GITHUB_STEP_SUMMARY,
+    compatChecks: config.compatChecks,
+    stepSummary,
   });
+  // writeReports appends to the step summary only alongside the markdown reporter. In GitHub Actions the step
+  // summary is where people read the verdict, whatever reporters the config picked: append it once here.
+  if (stepSummary && !reporters.includes('markdown')) {
+    try {
+      await appendFile(stepSummary, renderMarkdown(report));
+      written.written.push(stepSummary);
+    } catch (err) {
+      written.failures.push({ path: stepSummary, message: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+    }
+  }
   if (consoleOn) io.stdout.write(redactor.redact(renderConsole(report, opts)));
   if (consoleOn && written.written.length) {
     const shown = written.written.map((p) => relative(io.cwd, p) || p);

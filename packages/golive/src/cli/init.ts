@@ -5,13 +5,17 @@ import { UsageError } from '../core/errors.ts';
 import { parse } from './args.ts';
 import type { CliCommand } from './io.ts';
 
-/** The starter golive.config.ts. */
-export const STARTER_TS = `// golive.config.ts: the go-live gate of this service.
+/**
+ * The starter golive.config.mts. `.mts` is an ES module whatever the project's package type, and the import is
+ * type-only (Node erases it), so the file loads even where golive is not a dependency of the project.
+ */
+export const STARTER_TS = `// golive.config.mts: the go-live gate of this service.
 // Run it with \`npx golive run\`. Exit codes: 0 GO, 1 NO-GO, 2 usage or config error, 3 INCONCLUSIVE.
 // Every field: \`npx golive schema\` and docs/configuration.md; every check kind: docs/checks.md.
-import { defineConfig } from 'golive';
+// The import is for types only (editors check the config with it); nothing is loaded from golive at run time.
+import type { GoliveConfig } from 'golive';
 
-export default defineConfig({
+export default {
   // Start from a preset (recommended, stage3, stage4); entries below add to it or override it by id.
   // preset: 'recommended',
 
@@ -45,7 +49,7 @@ export default defineConfig({
 
   // Extra environment variables whose values must never appear in output (secret-looking ones are automatic).
   // secrets: ['MY_PARTNER_TOKEN'],
-});
+} satisfies GoliveConfig;
 `;
 
 /** The starter golive.config.yaml. */
@@ -74,10 +78,11 @@ stages:
 /** The init command. */
 export const initCommand: CliCommand = {
   name: 'init',
-  summary: 'Write a commented starter golive.config.ts (never overwrites)',
+  summary: 'Write a commented starter golive.config.mts (never overwrites)',
   help: `Usage: golive init [--yaml] [--file <path>]
 
-Writes a commented starter config in the current directory: golive.config.ts, or golive.config.yaml
+Writes a commented starter config in the current directory: golive.config.mts (TypeScript as an ES module,
+so it loads in CommonJS and ESM projects alike, with or without golive installed), or golive.config.yaml
 with --yaml. An existing file is never overwritten.`,
   async run(argv, io) {
     const { values, positionals } = parse(
@@ -91,7 +96,7 @@ with --yaml. An existing file is never overwritten.`,
       io.stdout.write(`${initCommand.help}\n`);
       return 0;
     }
-    const name = values.file ?? (values.yaml ? 'golive.config.yaml' : 'golive.config.ts');
+    const name = values.file ?? (values.yaml ? 'golive.config.yaml' : 'golive.config.mts');
     const path = resolve(io.cwd, name);
     const yaml = values.yaml === true || /\.ya?ml$/i.test(name);
     try {

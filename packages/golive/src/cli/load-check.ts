@@ -44,7 +44,7 @@ few samples to be judged.
   -h, --help                Show this help
 
 Example (the seed's gate):
-  golive load --url "$STAGING_URL" --total 1000 --unique 200 --concurrency 50 --out result.json
+  golive load --scenario ingest.load.json --url "$STAGING_URL" --total 1000 --unique 200 --concurrency 50 --out result.json
   golive load-check result.json 1000 0.2 --p95 1000 --max-error-rate 0.01`;
 
 function num(flag: string, v: string | undefined, opts: { int?: boolean; rate?: boolean } = {}): number | undefined {

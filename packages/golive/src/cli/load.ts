@@ -1,21 +1,20 @@
 /**
  * `golive load`: an ad-hoc load run from the command line, with a progress bar on stderr (done, req/s,
- * current p95), a summary on stdout and `--out result.json` (the versioned, mergeable result file). It runs
- * the `load` check itself, so thresholds, dedup verification and the minimum sample rule behave the same as
- * in a gate. Accepts the seed's `dedup-loadtest.mjs` flags (`--url --total --unique --concurrency --out
- * --source --tenant`): with `--unique` and no request of its own it runs the pilot ingest scenario.
+ * current p95), a summary on stdout and `--out result.json` (the versioned, mergeable result file). It parses
+ * flags (and a scenario file of load check options), calls runLoadTest, the same function as the `load`
+ * check, and prints what it returns: thresholds, dedup verification, the minimum sample rule and the verdict
+ * are the check's. Accepts the seed's `dedup-loadtest.mjs` flags (`--url --total --unique --concurrency --out
+ * --source --tenant`) with a scenario file that describes the ingest request (examples/pilot-events.load.json).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
-import type { z } from 'zod';
-import { type LoadCheckOptions, loadCheck } from '../checks/load.ts';
-import type { ArtifactSink, CheckContext, ProgressEvent } from '../checks/types.ts';
-import { CheckError, ConfigError, UsageError } from '../core/errors.ts';
+import { extname, resolve as resolvePath } from 'node:path';
+import { runLoadTest, loadCheck, resultFileText } from '../checks/load.ts';
+import type { ProgressEvent } from '../checks/types.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
 import { createHttpClient } from '../http/client.ts';
 import { formatReplies } from '../load/check-result.ts';
 import type { LoadResult } from '../load/result.ts';
-import { systemClock } from '../runner/clock.ts';
 import { parse, parseDuration, parseHeaders } from './args.ts';
 import type { CliCommand, CliIo } from './io.ts';
 
@@ -39,9 +38,7 @@ const OPTIONS = {
   var: { type: 'string', multiple: true },
   seed: { type: 'string' },
   scenario: { type: 'string' },
-  sign: { type: 'string' },
   'secret-env': { type: 'string' },
-  'api-key-env': { type: 'string' },
   warmup: { type: 'string' },
   'warmup-path': { type: 'string' },
   timeout: { type: 'string', short: 't' },
@@ -60,7 +57,7 @@ const OPTIONS = {
 } as const;
 
 const HELP = `Usage: golive load <url> [options]
-       golive load --url <base-url> --total 1000 --unique 200 --concurrency 50 --out result.json
+       golive load --scenario <file> --url <base-url> --total 1000 --unique 200 --concurrency 50 --out result.json
 
 Sends load to <url> and prints latency percentiles (nearest rank, microsecond resolution), throughput,
 status and error counts. Exit 0 when every threshold holds, 1 when one fails (or the run stopped on a
@@ -84,13 +81,14 @@ Model
       --warmup-path <p>    Side-effect-free warm-up path (default /)
   -t, --timeout <time>     Per-request timeout (default 10s)
 Scenario
-      --scenario <name>    pilot-events: signed, idempotent POST /v1/events to pilot (the default with --unique)
-      --unique <n>         Key pool: --total requests over <n> Idempotency-Keys, shuffled
+      --scenario <file>    JSON or YAML file of load check options (request, sign, verify, thresholds, ...;
+                           docs/checks.md#load); the flags here override its fields
+      --unique <n>         Key pool: --total requests over <n> Idempotency-Keys, shuffled (needs a request:
+                           --scenario, or --path / --body)
       --key-prefix <p>     Prefix of generated keys;  --key-header <name> header carrying them
-      --tenant <id>        {{tenant}} values (repeatable);  --source <s> sets {{source}}
+      --tenant <id>        {{tenant}} values (repeatable);  --source <s> sets {{source}} (default golive)
       --var name=value     Extra {{variables}} (repeatable);  --seed <s> seeds key order and random values
-      --sign <scheme>      pilot | stripe | github, with --secret-env <NAME> holding the secret
-      --api-key-env <NAME> pilot-events: API key variable (default PILOT_BOOTSTRAP_API_KEY)
+      --secret-env <NAME>  Variable holding the signing secret (overrides the scenario's sign.secretEnv)
 Verification
       --verify-json <p#j>  Read back a count before and after: GET <p>, JSON path <j> (e.g. /v1/events#count)
       --verify-metric <m>  ... or a Prometheus counter, e.g. 'events_ingested_total{tenant="t1"}'
@@ -107,8 +105,8 @@ Output
 Examples:
   golive load http://127.0.0.1:8080/hello -c 50 -n 100000
   golive load http://127.0.0.1:8080/hello --rate 1000 --duration 30s -c 100 --threshold "p99 < 250"
-  PILOT_BOOTSTRAP_API_KEY=... PILOT_BOOTSTRAP_SIGNING_SECRET=... \\
-    golive load --url "$STAGING_URL" --total 1000 --unique 200 --concurrency 50 --out result.json`;
+  golive load --scenario ingest.load.json --url "$STAGING_URL" --total 1000 --unique 200 --concurrency 50 --out result.json
+    (the scenario's secrets come from the environment variables it names, e.g. {{env:API_KEY}})`;
 
 function int(flag: string, v: string | undefined, min = 1): number | undefined {
   if (v === undefined) return undefined;
@@ -139,24 +137,36 @@ export function parseMetricSelector(text: string): { metric: string; labels: Rec
   return { metric: m[1] ?? '', labels };
 }
 
-/** The pilot ingest scenario: signed, idempotent POST /v1/events read back through GET /v1/events. */
-export function pilotEventsScenario(apiKeyEnv: string, secretEnv: string): Pick<LoadCheckOptions, 'request' | 'sign' | 'verify'> {
-  const auth = `Bearer {{env:${apiKeyEnv}}}`;
-  return {
-    request: {
-      method: 'POST',
-      path: '/v1/events',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: '{"type":"golive.load","source":"{{source}}","tenant":"{{tenant}}","key":"{{key}}","nonce":"{{random}}"}',
-    },
-    sign: { scheme: 'pilot', secretEnv },
-    verify: { type: 'json', path: '/v1/events?limit=1', jsonPath: 'count', headers: { authorization: auth } },
-  };
-}
-
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
-/** Builds the check options from flags (validated afterwards by the check's schema). */
+/** Reads a scenario file: an object of load check options, in JSON or YAML. */
+async function readScenario(file: string, cwd: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(resolvePath(cwd, file), 'utf8');
+  } catch (err) {
+    throw new UsageError(`--scenario: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    const ext = extname(file).toLowerCase();
+    // yaml is loaded only for YAML files: `golive load` keeps its start small.
+    value = ext === '.yaml' || ext === '.yml' ? (await import('yaml')).parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--scenario: ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`--scenario: ${file} must hold an object of load check options`);
+  return value as Record<string, unknown>;
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/**
+ * Builds the check options from a scenario file and the flags over it (validated afterwards by the check's
+ * schema). The URL is the base of the scenario's (or --path's) request, else the request URL itself.
+ */
 async function optionsFromFlags(values: Values, positional: string | undefined, io: CliIo): Promise<{ baseUrl: string; input: Record<string, unknown> }> {
   const urlText = values.url ?? positional;
   if (!urlText) throw new UsageError('golive load needs a URL (argument or --url)');
@@ -167,30 +177,24 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
     throw new ConfigError(`not an absolute http(s) URL: "${urlText}"`, [], 'GOLIVE_ERR_INVALID_URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`not an http(s) URL: "${urlText}"`, [], 'GOLIVE_ERR_INVALID_URL');
+  const input: Record<string, unknown> = values.scenario !== undefined ? await readScenario(values.scenario, io.cwd) : {};
+  const request = { ...record(input.request) };
   const unique = int('unique', values.unique);
   const ownRequest = values.path !== undefined || values.body !== undefined || values['body-file'] !== undefined || values.method !== undefined;
-  const scenarioName = values.scenario ?? (unique !== undefined && !ownRequest ? 'pilot-events' : undefined);
-  if (scenarioName !== undefined && scenarioName !== 'pilot-events') throw new UsageError(`--scenario: unknown scenario "${scenarioName}" (known: pilot-events)`);
+  if (unique !== undefined && values.scenario === undefined && !ownRequest) {
+    throw new UsageError('--unique needs the request that stores something: --scenario <file> or --path / --body (a key pool on GET / verifies nothing)');
+  }
 
-  const input: Record<string, unknown> = {};
   let baseUrl: string;
-  if (scenarioName === 'pilot-events' || values.path !== undefined) {
-    baseUrl = url.href;
-  } else {
+  if (request.path !== undefined || values.path !== undefined) baseUrl = url.href;
+  else {
     baseUrl = url.origin;
-    input.request = { path: `${url.pathname}${url.search}` };
+    request.path = `${url.pathname}${url.search}`;
   }
-  if (scenarioName === 'pilot-events') {
-    const s = pilotEventsScenario(values['api-key-env'] ?? 'PILOT_BOOTSTRAP_API_KEY', values['secret-env'] ?? 'PILOT_BOOTSTRAP_SIGNING_SECRET');
-    Object.assign(input, s);
-    if (!values.threshold?.length) input.thresholds = ['p95 < 1000', 'error_rate < 0.01', 'dedup == exact'];
-    input.warmup = { path: '/health' };
-  }
-  const request = { ...((input.request as Record<string, unknown> | undefined) ?? {}) };
   if (values.path !== undefined) request.path = values.path;
   if (values.method !== undefined) request.method = values.method.toUpperCase();
   const headers = parseHeaders(values.header);
-  if (headers) request.headers = { ...((request.headers as Record<string, string> | undefined) ?? {}), ...headers };
+  if (headers) request.headers = { ...record(request.headers), ...headers };
   if (values.body !== undefined && values['body-file'] !== undefined) throw new UsageError('use --body or --body-file, not both');
   if (values.body !== undefined) request.body = values.body;
   if (values['body-file'] !== undefined) {
@@ -200,7 +204,7 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
       throw new UsageError(`--body-file: cannot read ${values['body-file']}: ${(err as Error).message}`);
     }
   }
-  if (request.body !== undefined && request.method === undefined && scenarioName === undefined) request.method = 'POST';
+  if (request.body !== undefined && request.method === undefined) request.method = 'POST';
   input.request = request;
 
   const concurrency = int('concurrency', values.concurrency);
@@ -215,15 +219,17 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
   }
   const maxQueue = int('max-queue', values['max-queue'], 0);
   if (maxQueue !== undefined) input.maxQueue = maxQueue;
-  if (unique !== undefined) {
+  if (unique !== undefined || values['key-prefix'] !== undefined || values['key-header'] !== undefined) {
     input.keys = {
-      unique,
+      ...record(input.keys),
+      ...(unique !== undefined ? { unique } : {}),
       ...(values['key-prefix'] !== undefined ? { prefix: values['key-prefix'] } : {}),
       ...(values['key-header'] !== undefined ? { header: values['key-header'] } : {}),
     };
   }
   if (values.tenant?.length) input.tenants = values.tenant;
-  const vars: Record<string, string> = { source: values.source ?? 'golive' };
+  const vars: Record<string, unknown> = { source: 'golive', ...record(input.vars) };
+  if (values.source !== undefined) vars.source = values.source;
   for (const v of values.var ?? []) {
     const i = v.indexOf('=');
     if (i <= 0) throw new UsageError(`--var: expected name=value, got "${v}"`);
@@ -231,15 +237,15 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
   }
   input.vars = vars;
   if (values.seed !== undefined) input.seed = values.seed;
-  if (values.sign !== undefined) {
-    if (!values['secret-env']) throw new UsageError('--sign needs --secret-env <NAME> (the variable holding the secret)');
-    input.sign = { scheme: values.sign, secretEnv: values['secret-env'] };
+  if (values['secret-env'] !== undefined) {
+    if (input.sign === undefined) throw new UsageError('--secret-env names the signing secret of a scenario that signs (sign in the --scenario file)');
+    input.sign = { ...record(input.sign), secretEnv: values['secret-env'] };
   }
   const warmup = int('warmup', values.warmup, 0);
   if (warmup === 0) input.warmup = false;
   else if (warmup !== undefined || values['warmup-path'] !== undefined) {
     input.warmup = {
-      ...((input.warmup as Record<string, unknown> | undefined) ?? {}),
+      ...record(input.warmup),
       ...(warmup !== undefined ? { requests: warmup } : {}),
       ...(values['warmup-path'] !== undefined ? { path: values['warmup-path'] } : {}),
     };
@@ -260,13 +266,18 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
     const sel = parseMetricSelector(values['verify-metric']);
     input.verify = { type: 'metric', path: values['metrics-path'] ?? '/metrics', metric: sel.metric, labels: sel.labels };
   }
+  // An ad-hoc run judges nothing unless asked: no thresholds from the flags or the scenario, none at all.
   if (values.threshold?.length) input.thresholds = values.threshold;
   else if (input.thresholds === undefined) input.thresholds = [];
   const minSamples = int('min-samples', values['min-samples']);
-  const planned = (input.keys ? total : undefined) ?? total;
-  input.minSamples = minSamples ?? Math.min(100, planned ?? 100);
+  if (minSamples !== undefined) input.minSamples = minSamples;
+  else if (input.minSamples === undefined) {
+    const planned = typeof input.total === 'number' ? input.total : undefined;
+    input.minSamples = Math.min(100, planned ?? 100);
+  }
   if (values['no-abort']) input.abortOn5xx = false;
-  input.out = 'result.json';
+  // The CLI writes the result file itself (--out), not as a check artifact.
+  input.out = false;
   return { baseUrl, input };
 }
 
@@ -335,20 +346,12 @@ export const loadCommand: CliCommand = {
     const parsed = loadCheck.options.safeParse(input);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      throw new UsageError(`invalid load options: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown'}`);
+      const where = values.scenario !== undefined ? ` (${values.scenario} and flags)` : '';
+      throw new UsageError(`invalid load options${where}: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown'}`);
     }
-    const opts = parsed.data as z.output<typeof loadCheck.options>;
+    const opts = parsed.data;
     const redactor = Redactor.fromEnv(io.env);
-    const targetHeaders: Record<string, string> = {};
     const http = createHttpClient({ baseUrl, redactor, timeoutMs: opts.timeoutMs });
-    let written: string | undefined;
-    const sink: ArtifactSink = {
-      dir: io.cwd,
-      async write(_rel, content) {
-        written = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
-        return values.out ?? '';
-      },
-    };
     const tty = io.stderr.isTTY === true;
     let lastLine = 0;
     const progress = (e: ProgressEvent) => {
@@ -359,56 +362,45 @@ export const loadCommand: CliCommand = {
         io.stderr.write(`${e.message}\n`);
       }
     };
-    const controller = new AbortController();
-    const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
-    const ctx: CheckContext = {
-      id: 'load',
-      target: { baseUrl: new URL(baseUrl), headers: targetHeaders },
-      http,
-      env: io.env,
-      clock: systemClock,
-      signal,
-      timeoutMs: 0,
-      redactor,
-      artifacts: sink,
-      log: () => {},
-      progress,
-    };
-    let outcome: Awaited<ReturnType<typeof loadCheck.run>> | undefined;
-    let insufficient: CheckError | undefined;
+    let outcome: Awaited<ReturnType<typeof runLoadTest>>;
     try {
-      outcome = await loadCheck.run(ctx, opts);
-    } catch (err) {
-      if (err instanceof CheckError && err.code === 'GOLIVE_ERR_INSUFFICIENT_SAMPLES') insufficient = err;
-      else throw err;
+      // Heap tuning is not asked for here: main.ts made it this process's default (a test calling the command
+      // in-process keeps its own V8 settings).
+      outcome = await runLoadTest(opts, {
+        baseUrl: new URL(baseUrl),
+        http,
+        env: io.env,
+        redactor,
+        ...(io.signal ? { signal: io.signal } : {}),
+        onProgress: progress,
+      });
     } finally {
       if (tty && !values.quiet) io.stderr.write('\r\x1b[2K');
       await http.close();
     }
-    const result = written ? (JSON.parse(written) as LoadResult) : undefined;
-    if (values.out && written) {
+    const file = redactor.redact(resultFileText(outcome.result));
+    if (values.out) {
       try {
-        await writeFile(resolvePath(io.cwd, values.out), redactor.redact(written));
+        await writeFile(resolvePath(io.cwd, values.out), file);
       } catch (err) {
         io.stderr.write(`golive: GOLIVE_ERR_REPORT_WRITE: cannot write ${values.out}: ${(err as Error).message}\n`);
       }
     }
-    if (values.json && written) io.stdout.write(redactor.redact(written));
-    else if (result) io.stdout.write(`${redactor.redact(renderLoadSummary(result))}\n`);
-    if (insufficient) {
-      io.stderr.write(`golive: ${insufficient.code}: ${redactor.redact(insufficient.message)}\n`);
-      return 3;
-    }
-    const failed = outcome?.observations.filter((o) => !o.passed && o.severity !== 'warn') ?? [];
-    const warned = outcome?.observations.filter((o) => !o.passed && o.severity === 'warn') ?? [];
-    if (!values.json) {
-      for (const o of outcome?.observations.filter((x) => x.name.startsWith('threshold: ')) ?? []) {
+    if (values.json) io.stdout.write(file);
+    else {
+      io.stdout.write(`${redactor.redact(renderLoadSummary(outcome.result))}\n`);
+      const failedLines = outcome.observations.filter((o) => !o.passed && !o.name.startsWith('threshold: '));
+      for (const o of outcome.observations.filter((x) => x.name.startsWith('threshold: '))) {
         io.stdout.write(`${o.passed ? 'ok  ' : 'FAIL'}  ${redactor.redact(o.message)}\n`);
       }
-      for (const o of [...failed.filter((x) => !x.name.startsWith('threshold: ')), ...warned]) {
+      for (const o of [...failedLines.filter((x) => x.severity !== 'warn'), ...failedLines.filter((x) => x.severity === 'warn')]) {
         io.stdout.write(`${o.severity === 'warn' ? 'warn' : 'FAIL'}  ${o.code ? `${o.code}: ` : ''}${redactor.redact(o.message)}\n`);
       }
     }
-    return failed.length > 0 ? 1 : 0;
+    if (outcome.status === 'error') {
+      io.stderr.write(`golive: ${outcome.error?.code ?? 'GOLIVE_ERR_INSUFFICIENT_SAMPLES'}: ${redactor.redact(outcome.error?.message ?? 'the run cannot be judged')}\n`);
+      return 3;
+    }
+    return outcome.status === 'fail' ? 1 : 0;
   },
 };

@@ -5,7 +5,12 @@
  */
 import { ExitCode } from '../core/exit-codes.ts';
 import { Redactor } from '../core/redact.ts';
+import { setHeapTuningDefault } from '../load/heap.ts';
 import { runCli } from './cli.ts';
+
+// This process is golive's own: load runs (`golive load`, load checks of a gate) may tune V8's heap here,
+// which the library never does to a host that embeds it (docs/load.md, Memory).
+setHeapTuningDefault(true);
 
 const controller = new AbortController();
 let signals = 0;

@@ -1,4 +1,5 @@
 /** `golive schema`: prints the JSON Schema of the config (default) or of the JSON report. */
+import { builtinChecks } from '../checks/registry.ts';
 import { configJsonSchema } from '../config/json-schema.ts';
 import { UsageError } from '../core/errors.ts';
 import { reportJsonSchema } from '../reporters/report-schema.ts';
@@ -25,7 +26,7 @@ Editors use the config schema for completion: "$schema": "./node_modules/golive/
     const which = positionals[0] ?? (values.report ? 'report' : 'config');
     if (values.report && values.config) throw new UsageError('golive schema: choose --config or --report, not both');
     if (which !== 'config' && which !== 'report') throw new UsageError(`golive schema: unknown schema "${which}" (config or report)`);
-    const schema = which === 'report' ? reportJsonSchema() : configJsonSchema();
+    const schema = which === 'report' ? reportJsonSchema() : configJsonSchema(builtinChecks);
     io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return 0;
   },

@@ -1,39 +1,51 @@
 /**
  * The environment layer of the config. golive honours the variables of the stage 3 / stage 4 scripts it
  * replaces (PROD_URL, OI_BASE_URL, HEALTH_URL, S4_TIMEOUT, EXPECT_LIVE, ALLOW_PROVIDER_MOCK, HOME_API) and a
- * GOLIVE_* name for each; the GOLIVE_* name wins when both are set.
+ * GOLIVE_* name for each; the GOLIVE_* name wins when both are set. The variables here are the target's and
+ * the run's; each check kind declares its own (`env` in its definition) and this layer applies them without
+ * knowing the kind.
  */
+import type { CheckDefinition, KindEnvVariable } from '../checks/types.ts';
 import { ConfigError, type FieldIssue } from '../core/errors.ts';
 
 /** An environment as read once at the start of a run. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Variables that only checks read (through ctx.env); GOLIVE_<name> is copied onto <name>. */
-export const PASSTHROUGH_VARIABLES = ['EXPECT_LIVE', 'ALLOW_PROVIDER_MOCK', 'HOME_API'] as const;
-
-/** Every variable golive reads, with what it sets (docs/configuration.md repeats this table). */
-export const ENV_VARIABLES: ReadonlyArray<{ names: string[]; sets: string }> = [
+/** Variables of the target and the run (not of one kind), with what they set. */
+export const TARGET_ENV_VARIABLES: ReadonlyArray<{ names: string[]; sets: string }> = [
   { names: ['GOLIVE_BASE_URL', 'PROD_URL', 'OI_BASE_URL'], sets: 'target.baseUrl' },
-  { names: ['GOLIVE_HEALTH_URL', 'HEALTH_URL'], sets: 'the URL of every health and canary check (and target.baseUrl when nothing else sets it)' },
-  { names: ['GOLIVE_TIMEOUT_MS'], sets: 'target.timeoutMs and the request timeout of health, canary, http and security-headers checks (milliseconds)' },
+  { names: ['GOLIVE_HEALTH_URL', 'HEALTH_URL'], sets: 'target.baseUrl (its origin) when nothing else sets it' },
+  {
+    names: ['GOLIVE_TIMEOUT_MS'],
+    sets: 'target.timeoutMs and the per-request timeout of every kind that declares one (health, canary, http, security-headers; milliseconds)',
+  },
   { names: ['S4_TIMEOUT'], sets: 'the same, in seconds as in the stage 4 script' },
   { names: ['GOLIVE_PRESET'], sets: 'preset' },
+  { names: ['GOLIVE_CONFIG_TIMEOUT_MS'], sets: 'how long a .ts / .js config may take to load (default 10000 ms)' },
   { names: ['GOLIVE_OUT'], sets: 'out' },
   { names: ['GOLIVE_REPORTERS'], sets: 'reporters (comma-separated)' },
-  { names: ['GOLIVE_EXPECT_LIVE', 'EXPECT_LIVE'], sets: 'provider-config: enforce live providers (1)' },
-  { names: ['GOLIVE_ALLOW_PROVIDER_MOCK', 'ALLOW_PROVIDER_MOCK'], sets: 'provider-config: mocks allowed even when EXPECT_LIVE=1 (1)' },
-  { names: ['GOLIVE_HOME_API', 'HOME_API'], sets: 'passed to command checks (stage 3 release gate API mode)' },
+  { names: ['GOLIVE_HOME_API', 'HOME_API'], sets: 'stage3 preset: HOME_API of the release gate command (default 1)' },
   { names: ['GOLIVE_RELEASE_GATE_COMMAND'], sets: 'stage3 preset: the release gate command run as its last stage' },
 ];
 
-/** The option holding the absolute URL a kind requests, for HEALTH_URL. */
-export const HEALTH_URL_OPTION: Readonly<Record<string, string>> = { health: 'url', canary: 'url' };
-
-/**
- * Kinds whose `timeoutMs` option is a per-request timeout, set by S4_TIMEOUT / GOLIVE_TIMEOUT_MS / --timeout
- * (the seed applied S4_TIMEOUT to every request). Command and load checks keep their own timeouts.
- */
-export const REQUEST_TIMEOUT_KINDS: readonly string[] = ['health', 'canary', 'http', 'security-headers'];
+/** Every variable golive reads: the target's, then each kind's (docs/configuration.md repeats this table). */
+export function envVariables(kinds: readonly Pick<CheckDefinition, 'kind' | 'env'>[]): Array<{ names: string[]; sets: string }> {
+  const out = TARGET_ENV_VARIABLES.map((v) => ({ names: [...v.names], sets: v.sets }));
+  const byNames = new Map<string, { names: string[]; sets: string }>(out.map((row) => [row.names.join(','), row]));
+  for (const def of kinds) {
+    for (const v of def.env ?? []) {
+      const key = v.names.join(',');
+      const known = byNames.get(key);
+      if (known) known.sets += `; ${def.kind}: ${v.description}`;
+      else {
+        const row = { names: [...v.names], sets: `${def.kind}: ${v.description}` };
+        byNames.set(key, row);
+        out.push(row);
+      }
+    }
+  }
+  return out;
+}
 
 /** The first non-empty value among the names. */
 export function firstEnv(env: Env, names: readonly string[]): { name: string; value: string } | undefined {
@@ -44,12 +56,35 @@ export function firstEnv(env: Env, names: readonly string[]): { name: string; va
   return undefined;
 }
 
-/** The run environment handed to checks: GOLIVE_<name> copied onto the seed's <name>. */
-export function normaliseEnv(env: Env): Record<string, string | undefined> {
+/**
+ * The run environment handed to checks: for every variable a kind reads itself, the first of its names that is
+ * set is copied onto the last (so `GOLIVE_EXPECT_LIVE` reaches a check reading `EXPECT_LIVE`), and the
+ * stage 3 `GOLIVE_HOME_API` onto `HOME_API`.
+ */
+export function normaliseEnv(env: Env, kinds: readonly Pick<CheckDefinition, 'env'>[] = []): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = { ...env };
-  for (const name of PASSTHROUGH_VARIABLES) {
-    const g = env[`GOLIVE_${name}`];
-    if (g !== undefined && g !== '') out[name] = g;
+  const passthrough: Array<readonly string[]> = [['GOLIVE_HOME_API', 'HOME_API']];
+  for (const def of kinds) for (const v of def.env ?? []) if (!v.option) passthrough.push(v.names);
+  for (const names of passthrough) {
+    const first = firstEnv(env, names);
+    const last = names[names.length - 1];
+    if (first && last) out[last] = first.value;
+  }
+  return out;
+}
+
+/** The option values the kinds' own variables set, per kind: `{ health: { url: '...' } }`. */
+export function kindEnvOptions(env: Env, kinds: readonly Pick<CheckDefinition, 'kind' | 'env'>[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const def of kinds) {
+    for (const v of def.env ?? ([] as KindEnvVariable[])) {
+      if (!v.option) continue;
+      const found = firstEnv(env, v.names);
+      if (!found) continue;
+      const options = out.get(def.kind) ?? {};
+      options[v.option] = found.value;
+      out.set(def.kind, options);
+    }
   }
   return out;
 }
@@ -57,6 +92,7 @@ export function normaliseEnv(env: Env): Record<string, string | undefined> {
 /** Overrides the environment sets on a config, as a partial config-like object plus issues found. */
 export interface EnvOverrides {
   baseUrl?: string;
+  /** HEALTH_URL: the seed derives the base URL from it when nothing else sets one. */
   healthUrl?: string;
   timeoutMs?: number;
   preset?: string;
@@ -70,8 +106,6 @@ export function readEnvOverrides(env: Env): EnvOverrides {
   const issues: FieldIssue[] = [];
   const base = firstEnv(env, ['GOLIVE_BASE_URL', 'PROD_URL', 'OI_BASE_URL']);
   if (base) o.baseUrl = base.value;
-  const health = firstEnv(env, ['GOLIVE_HEALTH_URL', 'HEALTH_URL']);
-  if (health) o.healthUrl = health.value;
   const ms = firstEnv(env, ['GOLIVE_TIMEOUT_MS']);
   const s = firstEnv(env, ['S4_TIMEOUT']);
   if (ms) {
@@ -83,6 +117,8 @@ export function readEnvOverrides(env: Env): EnvOverrides {
     if (Number.isFinite(v) && v > 0) o.timeoutMs = Math.round(v * 1000);
     else issues.push({ path: `env.${s.name}`, message: `expected a positive number of seconds, got "${s.value}"` });
   }
+  const health = firstEnv(env, ['GOLIVE_HEALTH_URL', 'HEALTH_URL']);
+  if (health) o.healthUrl = health.value;
   const preset = firstEnv(env, ['GOLIVE_PRESET']);
   if (preset) o.preset = preset.value;
   const out = firstEnv(env, ['GOLIVE_OUT']);

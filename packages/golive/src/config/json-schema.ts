@@ -1,6 +1,5 @@
 /** The published JSON Schema of the config (what `golive schema` prints; committed in packages/golive/schema/). */
 import { z } from 'zod';
-import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
 import { buildConfigSchema } from './schema.ts';
 
@@ -8,7 +7,7 @@ import { buildConfigSchema } from './schema.ts';
 export const CONFIG_SCHEMA_ID = 'urn:golive:schema:config';
 
 /** The config's JSON Schema (draft 2020-12), each check kind's options included. */
-export function configJsonSchema(kinds: readonly CheckDefinition[] = builtinChecks): Record<string, unknown> {
+export function configJsonSchema(kinds: readonly CheckDefinition[]): Record<string, unknown> {
   const schema = z.toJSONSchema(buildConfigSchema(kinds), { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
   return { ...schema, $id: CONFIG_SCHEMA_ID, title: 'golive config', description: 'golive.config.ts / .yaml / .json: target, checks, stages.' };
 }

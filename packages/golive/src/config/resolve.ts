@@ -5,11 +5,10 @@
  * at once, each with the dotted path of the field and what was expected.
  */
 import type { z } from 'zod';
-import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
 import { ConfigError, type FieldIssue } from '../core/errors.ts';
-import { type Env, HEALTH_URL_OPTION, normaliseEnv, REQUEST_TIMEOUT_KINDS, readEnvOverrides } from './env.ts';
-import { buildPreset } from './presets.ts';
+import { type Env, kindEnvOptions, normaliseEnv, readEnvOverrides } from './env.ts';
+import { buildPreset, type CompatChecks, compatChecksOf, PRESETS } from '../presets/index.ts';
 import { buildConfigSchema, type CheckSpec, type GoliveConfig, type ParsedConfig } from './schema.ts';
 
 /** Overrides from command-line flags (the highest layer). */
@@ -21,6 +20,8 @@ export interface CliOverrides {
   reporters?: string[];
   /** Extra target headers (`-H 'Name: value'`). */
   headers?: Record<string, string>;
+  /** TLS trust from `--ca FILE` (PEM text) and `--insecure`. */
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /** Input of `resolveConfig`. */
@@ -34,8 +35,11 @@ export interface ResolveInput {
   cli?: CliOverrides;
   /** Preset used when no layer names one (`golive check` uses `recommended`). */
   defaultPreset?: string;
-  /** Check kinds in addition to the built-ins (user-defined or test-local). */
-  kinds?: readonly CheckDefinition[];
+  /**
+   * Every check kind the config may use (the built-ins and any user kinds): the caller hands them over, so the
+   * config layer knows no kind of its own. Earlier entries win over later ones of the same kind.
+   */
+  kinds: readonly CheckDefinition[];
   /** Require a usable target URL (or a managed target); default true. */
   requireTarget?: boolean;
 }
@@ -56,7 +60,9 @@ export interface ResolvedConfig extends Omit<ParsedConfig, 'stages'> {
   preset?: string;
   /** Human description of where the config came from (file and/or preset). */
   source: string;
-  /** Kinds available to this config (built-ins plus extra). */
+  /** With `compat`: the check id behind each field of the seed artifacts (owned by the seed preset). */
+  compatChecks?: CompatChecks;
+  /** Kinds available to this config (as handed to `resolveConfig`). */
   kinds: readonly CheckDefinition[];
 }
 
@@ -67,6 +73,28 @@ export function isResolvedConfig(value: unknown): value is ResolvedConfig {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Paths of `__proto__` keys anywhere in a config file. JSON and YAML parsers keep such a key as an own property,
+ * but merging layers assigns it, which sets the object's prototype and silently drops the entry: refused
+ * instead, naming the field. Iterative, so a deeply nested file cannot overflow the stack.
+ */
+export function protoKeyPaths(value: unknown): string[] {
+  const found: string[] = [];
+  const stack: Array<[unknown, string]> = [[value, '']];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    for (const key of Object.keys(v)) {
+      const p = path ? `${path}.${key}` : key;
+      if (key === '__proto__') found.push(p);
+      else stack.push([(v as Record<string, unknown>)[key], p]);
+    }
+  }
+  return found.sort();
+}
 
 /** Merges a higher config layer onto a lower one: targets deep, checks by id (options shallow), stages replaced. */
 export function mergeConfigs(lower: Obj, higher: Obj): Obj {
@@ -136,37 +164,38 @@ export function urlProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Sets one option on every check whose kind is selected. */
-function setOption(checks: Obj, select: (kind: string) => string | undefined, value: unknown): void {
+/** Sets options on every check whose kind has some in `byKind`. */
+function setOptions(checks: Obj, byKind: ReadonlyMap<string, Readonly<Record<string, unknown>>>): void {
   for (const [id, entry] of Object.entries(checks)) {
     if (!isObj(entry) || typeof entry.kind !== 'string') continue;
-    const option = select(entry.kind);
-    if (option) checks[id] = { ...entry, options: { ...(isObj(entry.options) ? entry.options : {}), [option]: value } };
+    const values = byKind.get(entry.kind);
+    if (values && Object.keys(values).length > 0) checks[id] = { ...entry, options: { ...(isObj(entry.options) ? entry.options : {}), ...values } };
   }
 }
 
-const requestTimeoutOption = (kind: string) => (REQUEST_TIMEOUT_KINDS.includes(kind) ? 'timeoutMs' : undefined);
-
-function applyEnvAndCli(merged: Obj, env: Env, cli: CliOverrides): Obj {
+function applyEnvAndCli(merged: Obj, env: Env, cli: CliOverrides, kinds: readonly CheckDefinition[]): Obj {
   const fromEnv = readEnvOverrides(env);
   const target: Obj = isObj(merged.target) ? { ...merged.target } : {};
   const checks: Obj = isObj(merged.checks) ? { ...merged.checks } : {};
   if (fromEnv.baseUrl) target.baseUrl = fromEnv.baseUrl;
+  // The kinds' own variables (HEALTH_URL on health and canary, ...), then the target-level request timeout on
+  // the option each kind names for it: both with the environment's precedence over the file.
+  setOptions(checks, kindEnvOptions(env, kinds));
   const timeoutMs = cli.timeoutMs ?? fromEnv.timeoutMs;
   if (timeoutMs) {
     target.timeoutMs = timeoutMs;
-    setOption(checks, requestTimeoutOption, timeoutMs);
+    const byKind = new Map<string, Record<string, unknown>>();
+    for (const def of kinds) if (def.requestTimeoutOption) byKind.set(def.kind, { [def.requestTimeoutOption]: timeoutMs });
+    setOptions(checks, byKind);
   }
-  if (fromEnv.healthUrl) {
-    setOption(checks, (kind) => HEALTH_URL_OPTION[kind], fromEnv.healthUrl);
-    // The seed derives everything from HEALTH_URL when PROD_URL is absent.
-    if (!target.baseUrl && !urlProblem(fromEnv.healthUrl)) target.baseUrl = new URL('/', fromEnv.healthUrl).href;
-  }
+  // The seed derives everything from HEALTH_URL when PROD_URL is absent.
+  if (fromEnv.healthUrl && !target.baseUrl && !urlProblem(fromEnv.healthUrl)) target.baseUrl = new URL('/', fromEnv.healthUrl).href;
   const out: Obj = { ...merged, target, checks };
   if (fromEnv.out) out.out = fromEnv.out;
   if (fromEnv.reporters) out.reporters = fromEnv.reporters;
   if (cli.baseUrl !== undefined) target.baseUrl = cli.baseUrl;
   if (cli.headers) target.headers = { ...(isObj(target.headers) ? target.headers : {}), ...cli.headers };
+  if (cli.tls) target.tls = { ...(isObj(target.tls) ? target.tls : {}), ...cli.tls };
   if (cli.out !== undefined) out.out = cli.out;
   if (cli.reporters !== undefined) out.reporters = cli.reporters;
   return out;
@@ -233,20 +262,25 @@ function checkDependencies(stages: readonly ResolvedStage[], checks: Record<stri
  * Resolves a config from its layers. Throws ConfigError (exit 2) naming every bad field; the result carries the
  * defaults of every kind's options.
  */
-export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
-  const env = normaliseEnv(input.env ?? {});
+export function resolveConfig(input: ResolveInput): ResolvedConfig {
+  const kinds = input.kinds.filter((k, i) => input.kinds.findIndex((o) => o.kind === k.kind) === i);
+  const env = normaliseEnv(input.env ?? {}, kinds);
   const cli = input.cli ?? {};
-  const kinds = [...(input.kinds ?? []), ...builtinChecks.filter((b) => !(input.kinds ?? []).some((k) => k.kind === b.kind))];
   const file = input.file;
   if (file !== undefined && !isObj(file)) {
     throw new ConfigError(`${input.fileName ?? 'config'}: expected an object at the top level`, [{ path: '(root)', message: 'expected an object' }]);
+  }
+  const protoPaths = protoKeyPaths(file);
+  if (protoPaths.length > 0) {
+    const issues = protoPaths.map((path) => ({ path, message: '"__proto__" is not allowed as a key' }));
+    throw new ConfigError(formatIssues(`invalid config (${input.fileName ?? 'config'}):`, issues), issues);
   }
   const fromEnv = readEnvOverrides(env);
   const presetName = cli.preset ?? fromEnv.preset ?? (typeof file?.preset === 'string' ? file.preset : undefined) ?? input.defaultPreset;
   let merged: Obj = presetName ? { ...(buildPreset(presetName, env) as Obj), preset: presetName } : {};
   if (file) merged = mergeConfigs(merged, file);
   if (presetName) merged.preset = presetName;
-  merged = applyEnvAndCli(merged, env, cli);
+  merged = applyEnvAndCli(merged, env, cli, kinds);
 
   const source = [input.fileName, presetName ? `preset:${presetName}` : undefined].filter(Boolean).join(' + ') || 'inline config';
   const where = input.fileName ?? (presetName ? `preset ${presetName}` : 'config');
@@ -280,7 +314,11 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
 
   const resolved: ResolvedConfig = { ...config, stages, source, kinds };
   if (presetName) resolved.preset = presetName;
-  if (!resolved.compat && (presetName === 'stage3' || presetName === 'stage4')) resolved.compat = presetName;
+  if (!resolved.compat) {
+    const seed = presetName ? PRESETS[presetName]?.compat : undefined;
+    if (seed) resolved.compat = seed.name;
+  }
+  if (resolved.compat) resolved.compatChecks = compatChecksOf(resolved.compat);
   Object.defineProperty(resolved, RESOLVED, { value: true, enumerable: false });
   return resolved;
 }

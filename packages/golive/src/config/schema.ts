@@ -4,8 +4,9 @@
  * generic shape (`options` as a record), which is what `defineConfig` users write.
  */
 import { z } from 'zod';
-import { builtinChecks } from '../checks/registry.ts';
 import type { CheckDefinition } from '../checks/types.ts';
+// CR/LF in a header value is refused at load: one rule (core) for target and check headers.
+import { HEADER_VALUE_PROBLEM, isSendableHeaderValue } from '../core/header-value.ts';
 import { REPORTER_NAMES, type ReporterName } from './reporters.ts';
 
 /** Default whole-exchange timeout of a request to the target (the seed's S4_TIMEOUT default: 5 s). */
@@ -54,7 +55,7 @@ export const targetSchema = z
       .string()
       .optional()
       .describe('Absolute http(s) URL of the service. With `start` and no baseUrl, the first URL the process prints is used.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Headers sent with every request (e.g. Authorization); their values are redacted.'),
+    headers: z.record(z.string(), z.string().refine(isSendableHeaderValue, HEADER_VALUE_PROBLEM)).default({}).describe('Headers sent with every request (e.g. Authorization); their values are redacted.'),
     timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS).describe('Timeout of one request (connect, headers and body).'),
     tls: z
       .object({
@@ -149,6 +150,6 @@ export type CheckSpec = z.output<typeof genericCheckSchema> & { options: unknown
 export type ParsedConfig = Omit<z.output<typeof genericConfigSchema>, 'checks'> & { checks: Record<string, CheckSpec> };
 
 /** Builds the full config schema: each check's options validated by its kind (discriminated on `kind`). */
-export function buildConfigSchema(kinds: readonly CheckDefinition[] = builtinChecks): z.ZodType<ParsedConfig, unknown> {
+export function buildConfigSchema(kinds: readonly CheckDefinition[]): z.ZodType<ParsedConfig, unknown> {
   return z.object(configFields(checkEntrySchema(kinds))).strict() as unknown as z.ZodType<ParsedConfig, unknown>;
 }

@@ -9,6 +9,7 @@ export type ErrorScope = 'usage' | 'check' | 'internal' | 'io';
 /** Every error code with its scope and a one-line description (the docs repeat these). */
 export const ERROR_CATALOGUE = {
   GOLIVE_ERR_USAGE: { scope: 'usage', description: 'Unknown command, flag or bad flag value.' },
+  GOLIVE_ERR_NODE_VERSION: { scope: 'usage', description: 'The Node.js running golive is older than golive needs (22.19).' },
   GOLIVE_ERR_INVALID_URL: { scope: 'usage', description: 'The target URL is missing or is not an absolute http(s) URL.' },
   GOLIVE_ERR_CONFIG_NOT_FOUND: { scope: 'usage', description: 'The config file named does not exist.' },
   GOLIVE_ERR_CONFIG_LOAD: { scope: 'usage', description: 'The config file could not be read or parsed.' },

@@ -58,6 +58,57 @@ export interface CheckResultBase {
   artifacts: string[];
   /** One line for tables: the key figure or the first failing evidence. */
   summary: string;
+  /** How the kind presents this result (key figure, plots, tables); rendered by reporters without knowing the kind. */
+  presentation?: Presentation;
+}
+
+/** A point of a plot series: x and y in the units of the plot's axes. */
+export type PlotPoint = [number, number];
+
+/** One series of a plot. */
+export interface PlotSeries {
+  name: string;
+  points: PlotPoint[];
+}
+
+/** One axis of a plot. */
+export interface PlotAxis {
+  label: string;
+  /** Unit shown with values (`ms`, `req/s`, `%`). */
+  unit?: string;
+  scale?: 'linear' | 'log';
+}
+
+/** A plot a kind declares for its result; reporters draw it without knowing the kind. */
+export interface Plot {
+  /** Stable id within the result (e.g. `latency-percentiles`). */
+  id: string;
+  title: string;
+  /** `line` joins points, `point` marks each sample, `bar` draws one bar per point. */
+  mark: 'line' | 'point' | 'bar';
+  x: PlotAxis;
+  y: PlotAxis;
+  series: PlotSeries[];
+  /** Reference lines (an SLO, a stall) drawn across the plot. */
+  rules?: Array<{ axis: 'x' | 'y'; value: number; label: string }>;
+  /** One sentence describing the plot for readers who cannot see it. */
+  description?: string;
+}
+
+/** A table a kind declares for its result (e.g. the security score table). */
+export interface PresentationTable {
+  id: string;
+  title: string;
+  columns: string[];
+  rows: Array<Array<string | number | boolean | null>>;
+}
+
+/** How a result is presented, as declared by its kind (see the kind contract in checks/types.ts). */
+export interface Presentation {
+  /** The one figure that sums up the result (`p95 12.3 ms`, `grade A+ (105)`). */
+  keyFigure?: string;
+  plots?: Plot[];
+  tables?: PresentationTable[];
 }
 
 /** Evaluated and every error-severity observation held. */

@@ -4,6 +4,7 @@
  * created == unique keys. The replies themselves are classified by the engine (first create, stored
  * replay, 409 in flight, other); the read-back is the evidence that no duplicate was stored.
  */
+import { getJsonPath, parseJsonPath, type PathSegment } from '../core/json-path.ts';
 import type { Redactor } from '../core/redact.ts';
 import { bodyExcerpt, bodyJson, bodyText, describeExchange, type HttpClient } from '../http/client.ts';
 import type { DedupVerification } from './result.ts';
@@ -14,7 +15,7 @@ export type ReadBackSpec =
       type: 'json';
       /** Path of a GET returning JSON, e.g. `/v1/events`. */
       path: string;
-      /** Dotted path to a number in the body (`count`, `data.total`, `items.length`, `$.count`). */
+      /** JSON path (core/json-path.ts) to a number in the body: `count`, `data.total`, `items.length`, `$.count`. */
       jsonPath: string;
       headers?: Record<string, string>;
     }
@@ -30,23 +31,6 @@ export type ReadBackSpec =
 
 /** A count read back, or why it could not be read. */
 export type ReadResult = { ok: true; value: number } | { ok: false; error: string };
-
-/** Resolves a dotted JSON path (`a.b[0].c`, `items.length`, optional leading `$.`). */
-export function getJsonPath(value: unknown, path: string): unknown {
-  const parts = path
-    .replace(/^\$\.?/, '')
-    .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .filter((p) => p !== '');
-  let cur: unknown = value;
-  for (const p of parts) {
-    if (cur === null || cur === undefined) return undefined;
-    if (Array.isArray(cur) && p === 'length') cur = cur.length;
-    else if (typeof cur === 'object') cur = (cur as Record<string, unknown>)[p];
-    else return undefined;
-  }
-  return cur;
-}
 
 function unescapeLabel(v: string): string {
   return v.replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
@@ -85,8 +69,17 @@ export function describeReadBack(spec: ReadBackSpec): string {
   return `GET ${spec.path ?? '/metrics'} → ${spec.metric}${labels ? `{${labels}}` : ''}`;
 }
 
-/** Reads the current count. Never throws for network or format trouble. */
+/** Reads the current count. Never throws for network or format trouble, nor for a bad JSON path. */
 export async function readCount(http: HttpClient, spec: ReadBackSpec, redactor?: Redactor): Promise<ReadResult> {
+  let segments: PathSegment[] = [];
+  if (spec.type === 'json') {
+    // The check's schema validates the path when the config loads; a library caller may skip the schema.
+    try {
+      segments = parseJsonPath(spec.jsonPath);
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
   const path = spec.type === 'json' ? spec.path : (spec.path ?? '/metrics');
   const ex = await http.request({ method: 'GET', url: path, ...(spec.headers ? { headers: spec.headers } : {}) });
   if (!ex.ok) return { ok: false, error: describeExchange(ex) };
@@ -94,7 +87,9 @@ export async function readCount(http: HttpClient, spec: ReadBackSpec, redactor?:
   if (spec.type === 'json') {
     const body = bodyJson(ex);
     if (body === undefined) return { ok: false, error: `${describeExchange(ex)}: body is not JSON: ${bodyExcerpt(ex, redactor)}` };
-    const v = getJsonPath(body, spec.jsonPath);
+    const got = getJsonPath(body, segments);
+    if (!got.found) return { ok: false, error: `${describeExchange(ex)}: ${spec.jsonPath} is not in the body` };
+    const v = got.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       return { ok: false, error: `${describeExchange(ex)}: ${spec.jsonPath} is ${JSON.stringify(v) ?? 'undefined'}, not a number` };
     }

@@ -67,7 +67,7 @@ export interface ReplyCounts {
 
 /** The outcome of reading back what the server stored (see dedup.ts). */
 export interface DedupVerification {
-  /** How the count was read, e.g. `GET /v1/events → count` or `/metrics pilot_events_created_total`. */
+  /** How the count was read, e.g. `GET /v1/events → count` or `/metrics events_created_total`. */
   source: string;
   before: number | null;
   after: number | null;

@@ -5,10 +5,9 @@
  * instant after every warm-up is done. The parts are merged exactly (see mergeResults).
  */
 import { availableParallelism } from 'node:os';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type { Redactor } from '../core/redact.ts';
+import { capYoungGeneration, heapTuningDefault, shrinkYoungGeneration, WORKER_YOUNG_GENERATION_MB } from './heap.ts';
 import { type EngineOptions, type ModelOptions, type ProgressSnapshot, runEngine } from './engine.ts';
 import { type LoadResult, mergeResults } from './result.ts';
 import { buildPlan, type ScenarioSpec } from './scenario.ts';
@@ -23,84 +22,10 @@ export interface LoadRunOptions
   redactor?: Redactor;
   onProgress?: (p: ProgressSnapshot) => void;
   /**
-   * Cap V8's young generation for this process (default true; see capYoungGeneration).
-   * Pass false to leave the host process's V8 settings alone.
+   * Tune V8's young generation for the run (heap.ts): process-wide V8 flags and one full GC, so it is for a
+   * process golive owns. Default: heapTuningDefault(), off unless the golive CLI turned it on.
    */
   tuneHeap?: boolean;
-}
-
-let heapTuned = false;
-
-/** V8's young generation (new space, as getHeapSpaceStatistics reports it) a run lets grow to: 4 MB. */
-export const YOUNG_GENERATION_CAP_BYTES = 4 * 1024 * 1024;
-/** The same cap for a worker thread, as V8's young generation size (semispaces and new large objects). */
-const WORKER_YOUNG_GENERATION_MB = 6;
-
-function newSpaceBytes(): number {
-  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-}
-
-function freezeYoungGeneration(): void {
-  try {
-    setFlagsFromString('--semi-space-growth-factor=1');
-    heapTuned = true;
-  } catch {
-    // A V8 that refuses the flag leaves the run as it is.
-  }
-}
-
-/**
- * Caps V8's young generation for the whole process at YOUNG_GENERATION_CAP_BYTES: it may grow to the cap
- * under the run's allocation rate, then `--semi-space-growth-factor=1` freezes it there (once; the flag
- * stays set). Uncapped, V8 grows it towards its maximum (about 50 MB of semispaces) although almost nothing
- * survives, and a million-request run peaked near 240 MB RSS; held at its initial 1 MB, scavenges run so
- * often that they cost the client ~0.5 µs of CPU per request (5 % of its throughput); 4 MB costs ~3 MB of
- * RSS. Returns a function that stops watching (the growth stays capped if the cap was reached).
- */
-export function capYoungGeneration(): () => void {
-  if (heapTuned) return () => {};
-  if (newSpaceBytes() >= YOUNG_GENERATION_CAP_BYTES) {
-    freezeYoungGeneration();
-    return () => {};
-  }
-  const watch = setInterval(() => {
-    if (newSpaceBytes() >= YOUNG_GENERATION_CAP_BYTES) {
-      clearInterval(watch);
-      freezeYoungGeneration();
-    }
-  }, 10);
-  watch.unref();
-  return () => clearInterval(watch);
-}
-
-/** V8's young generation (both semispaces) at process start; a run shrinks a larger one back to it. */
-const YOUNG_GENERATION_INITIAL_BYTES = 1024 * 1024;
-
-/**
- * Shrinks V8's young generation back to its initial size when the code loaded before the run grew it (module
- * loading takes it to 4 MB for the engine alone and further for the CLI with its option schemas;
- * capYoungGeneration only stops further growth). One memory-reducing full GC before
- * the timed phase (tens of ms) saves ~2 MB of peak RSS for the engine alone and ~20 MB for `golive load`.
- * `gc` is taken from a fresh context, so the process's global object gains nothing. Returns whether it ran.
- */
-export function shrinkYoungGeneration(): boolean {
-  if (newSpaceBytes() <= YOUNG_GENERATION_INITIAL_BYTES) return false;
-  try {
-    const own = (globalThis as { gc?: unknown }).gc;
-    let gc = typeof own === 'function' ? (own as (o: object) => void) : undefined;
-    if (!gc) {
-      setFlagsFromString('--expose-gc');
-      try {
-        gc = runInNewContext('gc') as (o: object) => void;
-      } finally {
-        setFlagsFromString('--no-expose-gc');
-      }
-    }
-    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Message a worker receives at start (see worker.ts). */
@@ -135,7 +60,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
   const keys = options.scenario.keys ? { total: options.scenario.keys.total, unique: options.scenario.keys.unique } : null;
   if (workers === 1) {
     const plan = await buildPlan(options.scenario, planSize(options.model));
-    const tune = options.tuneHeap !== false;
+    const tune = options.tuneHeap ?? heapTuningDefault();
     // Shrunk first: a young generation already over the cap (module loading) would be frozen there.
     if (tune) shrinkYoungGeneration();
     const stopWatching = tune ? capYoungGeneration() : () => {};
@@ -147,6 +72,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
     }
   }
   const { signal, redactor, onProgress, workers: _w, tuneHeap: _t, ...plain } = options;
+  const tune = options.tuneHeap ?? heapTuningDefault();
   const parts: Worker[] = [];
   const ready: Promise<void>[] = [];
   const results: Promise<LoadResult>[] = [];
@@ -156,7 +82,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadResult> {
     // A worker's heap is its own: its young generation is capped through the Worker's resource limits.
     const worker = new Worker(workerUrl(), {
       workerData: init,
-      ...(options.tuneHeap !== false ? { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } : {}),
+      ...(tune ? { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } : {}),
     });
     parts.push(worker);
     let onReady: () => void = () => {};

@@ -16,7 +16,7 @@
 import { CheckError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { createRandom, type Random, randomString, seedFrom, shuffle } from './prng.ts';
-import { createSigner, MAX_BACKDATED_REPEATS, type SignScheme } from './signing.ts';
+import { createSigner, MAX_BACKDATED_REPEATS, type SignTemplate } from './signing.ts';
 
 /** One request as a scenario describes it. */
 export interface RequestTemplate {
@@ -40,12 +40,9 @@ export interface KeyPoolSpec {
   header?: string | null;
 }
 
-/** Signing of every request (the secret is the resolved value, never written anywhere). */
-export interface SignSpec {
-  scheme: SignScheme;
+/** Signing of every request: a template (see signing.ts) and the resolved secret, never written anywhere. */
+export interface SignSpec extends SignTemplate {
   secret: string;
-  header?: string;
-  keyId?: string;
 }
 
 /** Everything needed to build a run plan; plain data, so it crosses worker boundaries. */
@@ -225,7 +222,7 @@ export function validateKeyPool(keys: KeyPoolSpec): void {
   }
 }
 
-/** Path without query string (what pilot signs). */
+/** Path without query string: what `{{path}}` of a signing template stands for. */
 function pathOnly(path: string): string {
   const q = path.indexOf('?');
   return q < 0 ? path : path.slice(0, q);
@@ -250,8 +247,17 @@ export async function buildPlan(spec: ScenarioSpec, size: number = Number.POSITI
   const tenants = spec.tenants && spec.tenants.length > 0 ? spec.tenants : [''];
   const baseHeaders: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.defaultHeaders ?? {})) baseHeaders[k.toLowerCase()] = v;
-  const signer = spec.sign ? await createSigner(spec.sign.scheme, spec.sign.secret, spec.sign) : undefined;
+  const signer = spec.sign ? createSigner(spec.sign, spec.sign.secret) : undefined;
   const keyHeader = spec.keys ? (spec.keys.header === undefined ? 'idempotency-key' : spec.keys.header) : null;
+  if (signer) {
+    // A header the signed string names must be on every request; found out now, not on the millionth request.
+    const carried = new Set([...Object.keys(baseHeaders), ...headerEntries.map(([k]) => k), ...(keyHeader ? [keyHeader.toLowerCase()] : [])]);
+    if (bodyParts) carried.add('content-type');
+    const missing = signer.signedHeaders.find((h) => !carried.has(h));
+    if (missing !== undefined) {
+      throw new CheckError('GOLIVE_ERR_CHECK_OPTIONS', `the signed string includes the header ${missing}, which the request does not carry (set it in request.headers)`);
+    }
+  }
 
   const renderOne = (scope: RenderScope) => {
     const path = render(pathParts, spec, scope, nowIso);
@@ -268,7 +274,7 @@ export async function buildPlan(spec: ScenarioSpec, size: number = Number.POSITI
     validateKeyPool(spec.keys);
     const { total, unique } = spec.keys;
     const repeats = total / unique;
-    if (signer && signer.scheme !== 'github' && repeats > MAX_BACKDATED_REPEATS) {
+    if (signer?.uniqueSignatures && repeats > MAX_BACKDATED_REPEATS) {
       throw new CheckError(
         'GOLIVE_ERR_CHECK_OPTIONS',
         `each key repeats ${repeats} times; signed repeats get distinct back-dated timestamps and at most ${MAX_BACKDATED_REPEATS} fit the receiver's 300 s window`,
@@ -304,6 +310,7 @@ export async function buildPlan(spec: ScenarioSpec, size: number = Number.POSITI
           method,
           path: pathOnly(base.path),
           body: base.body ?? Buffer.alloc(0),
+          headers: base.headers,
           occurrence,
           nowSec: spec.nowSec,
         });
@@ -320,12 +327,15 @@ export async function buildPlan(spec: ScenarioSpec, size: number = Number.POSITI
   const perRequest = hasAnyVariable([pathParts, ...headerEntries.map(([, v]) => v), ...(bodyParts ? [bodyParts] : [])]);
   const sign = (r: { path: string; headers: Record<string, string>; body: Buffer | undefined }, occurrence: number) => {
     if (!signer) return r.headers;
-    return { ...r.headers, [signer.header]: signer.sign({ method, path: pathOnly(r.path), body: r.body ?? Buffer.alloc(0), occurrence, nowSec: spec.nowSec }) };
+    return {
+      ...r.headers,
+      [signer.header]: signer.sign({ method, path: pathOnly(r.path), body: r.body ?? Buffer.alloc(0), headers: r.headers, occurrence, nowSec: spec.nowSec }),
+    };
   };
   if (!perRequest) {
     const r = renderOne({ key: '', keyIndex: -1, tenant: tenants[0] ?? '', seq: 0, random: createRandom(seedNum) });
-    // One body repeated: for replay-refusing schemes each send needs its own timestamp, so sign lazily by index.
-    if (signer && signer.scheme !== 'github') {
+    // One request repeated: with unique signatures each send needs its own timestamp, so all are signed now.
+    if (signer?.uniqueSignatures) {
       if (size > MAX_BACKDATED_REPEATS) {
         throw new CheckError(
           'GOLIVE_ERR_CHECK_OPTIONS',

@@ -1,11 +1,17 @@
 /**
  * The stage 4 artifacts (`qa/stage4/v0.4.0/summary.json` and `tests.txt`) in the shape the stage 4 script
- * documented, so whatever reads them keeps working. A pure function of the report: each value comes from the
- * `data` of the health, canary, security-headers and provider-config results. Where golive deliberately
- * differs (nearest-rank percentile), the golive report says so; these files keep the seed's keys only.
+ * documented, so whatever reads them keeps working. A pure function of the report and of the check ids the
+ * stage4 preset maps to the seed's four checks (`health`, `canary`, `rootHeaders`, `providerConfig`): each value
+ * comes from the typed `data` of those results. Where golive deliberately differs (nearest-rank percentile), the
+ * golive report says so; these files keep the seed's keys only.
  */
+import type { CanaryData } from '../checks/canary.data.ts';
+import type { HealthData } from '../checks/health.data.ts';
+import type { ProviderConfigData } from '../checks/provider-config.data.ts';
+import type { SecurityHeadersData } from '../checks/security-headers.data.ts';
+import { inertText } from '../core/inert.ts';
 import type { Json, Report } from '../core/result.ts';
-import { type CompatFile, dataOf, findResult, healthUrlOf, ms2, num, seedBaseUrl, seedTimestamp } from './compat.ts';
+import { type CompatChecks, type CompatFile, findResult, healthUrlOf, ms2, num, seedBaseUrl, seedTimestamp, typedData } from './compat.ts';
 
 /** Directory of the stage 4 artifacts, relative to the compat root. */
 export const STAGE4_DIR = 'qa/stage4/v0.4.0';
@@ -28,33 +34,44 @@ export interface Stage4Summary {
   status: 'PASS' | 'FAIL';
 }
 
-/** Builds the summary.json document of a report. */
-export function stage4Summary(report: Report): Stage4Summary {
-  const health = findResult(report, 'health');
-  const canary = findResult(report, 'canary');
-  const headers = findResult(report, 'security-headers');
-  const provider = findResult(report, 'provider-config');
-  const samples = dataOf(canary, 'samples');
-  const config = dataOf(provider, 'config');
-  const issues = dataOf(provider, 'issues');
-  const csp = dataOf(headers, 'csp') ?? dataOf(headers, 'cspReportOnly');
-  const cspPresent = dataOf(headers, 'cspPresent');
+/** The results behind the stage 4 fields. */
+function stage4Results(report: Report, checks: CompatChecks) {
+  return {
+    health: findResult(report, checks.health),
+    canary: findResult(report, checks.canary),
+    headers: findResult(report, checks.rootHeaders),
+    provider: findResult(report, checks.providerConfig),
+  };
+}
+
+/** Builds the summary.json document of a report; `checks` maps the seed's checks to ids (the stage4 preset's). */
+export function stage4Summary(report: Report, checks: CompatChecks): Stage4Summary {
+  const { health, canary, headers, provider } = stage4Results(report, checks);
+  const h = typedData<HealthData>(health);
+  const c = typedData<CanaryData>(canary);
+  const s = typedData<SecurityHeadersData>(headers);
+  const p = typedData<ProviderConfigData>(provider);
+  const samples: Json | undefined = c.samples;
+  const config: Json | undefined = p.config;
+  const issues: Json | undefined = p.issues;
+  const csp = s.csp ?? s.cspReportOnly;
+  const cspPresent = s.cspPresent;
   return {
     stage: STAGE4_NAME,
     timestamp: seedTimestamp(report.startedAt),
     base_url: seedBaseUrl(report.target.baseUrl),
-    health_url: healthUrlOf(report),
+    health_url: healthUrlOf(report, checks.health),
     checks: {
       health: {
         ok: health?.status === 'pass',
-        status_code: num(dataOf(health, 'statusCode')),
-        latency_ms: ms2(dataOf(health, 'latencyMs')),
-        payload: dataOf(health, 'payload') ?? null,
+        status_code: num(h.statusCode),
+        latency_ms: ms2(h.latencyMs),
+        payload: h.payload ?? null,
       },
       canary: {
-        oks: num(dataOf(canary, 'oks')) ?? 0,
-        count: num(dataOf(canary, 'count')) ?? 0,
-        p95_ms: ms2(dataOf(canary, 'p95Ms') ?? canary?.metrics.p95Ms ?? undefined),
+        oks: num(c.oks) ?? 0,
+        count: num(c.count) ?? 0,
+        p95_ms: ms2(c.p95Ms ?? canary?.metrics.p95Ms ?? undefined),
         samples: Array.isArray(samples)
           ? samples.map((s) => {
               const o = typeof s === 'object' && s !== null && !Array.isArray(s) ? s : {};
@@ -64,7 +81,7 @@ export function stage4Summary(report: Report): Stage4Summary {
       },
       root_headers: {
         ok: headers?.status === 'pass',
-        status_code: num(dataOf(headers, 'statusCode')),
+        status_code: num(s.statusCode),
         csp_present: typeof cspPresent === 'boolean' ? cspPresent : typeof csp === 'string',
         csp: typeof csp === 'string' ? csp : null,
       },
@@ -78,12 +95,9 @@ export function stage4Summary(report: Report): Stage4Summary {
 const mark = (ok: boolean) => (ok ? '✅' : '❌');
 
 /** Builds tests.txt (the seed's human-readable summary). */
-export function stage4Text(report: Report, s: Stage4Summary = stage4Summary(report)): string {
+export function stage4Text(report: Report, checks: CompatChecks, s: Stage4Summary = stage4Summary(report, checks)): string {
   const c = s.checks;
-  const health = findResult(report, 'health');
-  const canary = findResult(report, 'canary');
-  const headers = findResult(report, 'security-headers');
-  const provider = findResult(report, 'provider-config');
+  const { health, canary, headers, provider } = stage4Results(report, checks);
   const healthLine = c.health.ok
     ? `Health Check: PASS (${c.health.latency_ms ?? '?'}ms)`
     : `Health Check: FAIL (${health ? health.summary : 'not run'})`;
@@ -115,10 +129,10 @@ export function stage4Text(report: Report, s: Stage4Summary = stage4Summary(repo
 }
 
 /** The stage 4 files of a report. */
-export function renderStage4(report: Report): CompatFile[] {
-  const summary = stage4Summary(report);
+export function renderStage4(report: Report, checks: CompatChecks): CompatFile[] {
+  const summary = stage4Summary(report, checks);
   return [
     { path: `${STAGE4_DIR}/summary.json`, content: `${JSON.stringify(summary, null, 2)}\n` },
-    { path: `${STAGE4_DIR}/tests.txt`, content: stage4Text(report, summary) },
+    { path: `${STAGE4_DIR}/tests.txt`, content: inertText(stage4Text(report, checks, summary)) },
   ];
 }

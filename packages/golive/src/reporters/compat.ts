@@ -1,5 +1,12 @@
-/** Shared pieces of the seed-compatible artifact writers (stage 3 / stage 4). */
+/**
+ * Shared pieces of the seed-compatible artifact writers (stage 3 / stage 4). The writers find results by the
+ * check ids the seed preset maps to each field (`CompatChecks`), never by kind, and read each result's `data`
+ * through the type its kind declares (a check of another kind under that id simply lacks the fields).
+ */
 import type { CheckResult, Json, Report } from '../core/result.ts';
+
+/** The check id behind each field of a seed artifact set (see presets). */
+export type CompatChecks = Readonly<Record<string, string>>;
 
 /** A file a compat renderer produces: literal content, or a copy of an artifact of the run. */
 export type CompatFile = { path: string; content: string } | { path: string; copyOf: string; fallback: string };
@@ -14,10 +21,18 @@ export function seedBaseUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** First result of a kind (or with an id), searching every stage. */
-export function findResult(report: Report, kind: string, id?: string): CheckResult | undefined {
-  const all = report.stages.flatMap((s) => s.checks);
-  return (id ? all.find((r) => r.id === id) : undefined) ?? all.find((r) => r.kind === kind);
+/** The result of the check with this id, searching every stage. */
+export function findResult(report: Report, id: string | undefined): CheckResult | undefined {
+  if (id === undefined) return undefined;
+  return report.stages.flatMap((s) => s.checks).find((r) => r.id === id);
+}
+
+/**
+ * A result's data read as the shape its kind declares (`checks/<kind>.data.ts`). Fields are still checked at
+ * use (`num`, `typeof`): a report from another version, or a check of another kind under the id, may lack them.
+ */
+export function typedData<D>(r: CheckResult | undefined): Partial<D> {
+  return (r?.data ?? {}) as Partial<D>;
 }
 
 /** A field of a result's data. */
@@ -37,8 +52,8 @@ export function ms2(v: Json | undefined): number | null {
 }
 
 /** The health URL of a report: the health check's own URL if it recorded one, else base + /health. */
-export function healthUrlOf(report: Report): string {
-  const health = findResult(report, 'health');
+export function healthUrlOf(report: Report, healthId: string | undefined): string {
+  const health = findResult(report, healthId);
   const url = dataOf(health, 'url');
   if (typeof url === 'string' && url) return url;
   try {

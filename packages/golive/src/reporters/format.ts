@@ -17,10 +17,14 @@ export function formatMs(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
 
-/** The line that explains a result: the summary, or the skip reason / error. */
-export function evidenceLine(r: CheckResult): string {
+/**
+ * The key figure of a result, the line tables show: for a pass, what its kind presents as the key figure (else
+ * its summary); for a fail, the summary (the first failing evidence); the skip reason or the error otherwise.
+ */
+export function keyFigure(r: CheckResult): string {
   if (r.status === 'skip') return `skipped: ${r.reason}`;
   if (r.status === 'error') return `${r.error.code}: ${r.error.message}`;
+  if (r.status === 'pass' && r.presentation?.keyFigure) return r.presentation.keyFigure;
   return r.summary;
 }
 

@@ -6,7 +6,7 @@
 import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Report } from '../core/result.ts';
-import type { CompatFile } from './compat.ts';
+import type { CompatChecks, CompatFile } from './compat.ts';
 import { renderStage3 } from './compat-stage3.ts';
 import { renderStage4 } from './compat-stage4.ts';
 import { JSON_REPORT_FILE, renderJson } from './json.ts';
@@ -30,8 +30,8 @@ export const FILE_REPORTERS = {
   markdown: { file: MARKDOWN_REPORT_FILE, render: renderMarkdown },
 } as const satisfies Record<string, { file: string; render: (r: Report) => string }>;
 
-/** Compat artifact sets by name. */
-export const COMPAT_RENDERERS: Readonly<Record<'stage3' | 'stage4', (r: Report) => CompatFile[]>> = {
+/** Compat artifact sets by name; each reads the results by the check ids its seed preset maps. */
+export const COMPAT_RENDERERS: Readonly<Record<'stage3' | 'stage4', (r: Report, checks: CompatChecks) => CompatFile[]>> = {
   stage3: renderStage3,
   stage4: renderStage4,
 };
@@ -45,6 +45,8 @@ export interface WriteReportsOptions {
   /** Reporters to run; `console` is ignored here (the CLI prints it). */
   reporters: readonly string[];
   compat?: 'stage3' | 'stage4' | undefined;
+  /** The check id behind each field of the compat artifacts (`ResolvedConfig.compatChecks`). */
+  compatChecks?: CompatChecks | undefined;
   /** $GITHUB_STEP_SUMMARY: the Markdown report is appended there when set. */
   stepSummary?: string | undefined;
 }
@@ -82,7 +84,7 @@ export async function writeReports(report: Report, options: WriteReportsOptions)
     await attempt(path, () => appendFile(path, renderMarkdown(report)));
   }
   if (options.compat) {
-    for (const file of COMPAT_RENDERERS[options.compat](report)) {
+    for (const file of COMPAT_RENDERERS[options.compat](report, options.compatChecks ?? {})) {
       const path = resolve(options.compatDir, file.path);
       if ('content' in file) await attempt(path, () => writeOne(path, file.content));
       else

@@ -1,13 +1,17 @@
 /** The JUnit XML reporter: a testsuite per stage, a testcase per check (fail → failure, error → error, skip → skipped). */
+import { escapeControl } from '../core/inert.ts';
 import type { Report } from '../core/result.ts';
 import { failureLines } from './format.ts';
 
 /** File name of the JUnit report inside the output directory. */
 export const JUNIT_REPORT_FILE = 'junit.xml';
 
-/** Escapes text for XML attributes and text nodes (and drops characters XML 1.0 forbids). */
+/**
+ * Escapes text for XML attributes and text nodes. Control characters (which XML 1.0 forbids, or which a
+ * terminal would act on) are shown as `\xHH`; what remains outside XML's character range is dropped.
+ */
 export function xmlEscape(text: string): string {
-  return text
+  return escapeControl(text)
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

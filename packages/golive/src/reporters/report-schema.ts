@@ -20,6 +20,38 @@ const observation = z
   })
   .describe('One comparison inside a check.');
 
+const axis = z.object({ label: z.string(), unit: z.string().optional(), scale: z.enum(['linear', 'log']).optional() });
+
+const presentation = z
+  .object({
+    keyFigure: z.string().optional().describe('The one figure that sums up the result.'),
+    plots: z
+      .array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          mark: z.enum(['line', 'point', 'bar']),
+          x: axis,
+          y: axis,
+          series: z.array(z.object({ name: z.string(), points: z.array(z.tuple([z.number(), z.number()])) })),
+          rules: z.array(z.object({ axis: z.enum(['x', 'y']), value: z.number(), label: z.string() })).optional(),
+          description: z.string().optional(),
+        }),
+      )
+      .optional(),
+    tables: z
+      .array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          columns: z.array(z.string()),
+          rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+        }),
+      )
+      .optional(),
+  })
+  .describe('How the kind presents the result (key figure, plots, tables).');
+
 const base = {
   id: z.string(),
   kind: z.string(),
@@ -34,6 +66,7 @@ const base = {
   data: z.record(z.string(), json).optional().describe('Kind-specific evidence (redacted).'),
   artifacts: z.array(z.string()),
   summary: z.string(),
+  presentation: presentation.optional(),
 };
 
 /** Schema of one check result (a union on status). */
@@ -44,8 +77,8 @@ export const checkResultSchema = z.discriminatedUnion('status', [
   z.object({ ...base, status: z.literal('skip'), reason: z.string() }),
 ]);
 
-/** Schema of the JSON report. */
-export const reportSchema = z.object({
+/** Fields of the JSON report besides the verdict and its exit code. */
+const reportFields = {
   $schema: z.string().optional(),
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('golive'), version: z.string() }),
@@ -55,8 +88,6 @@ export const reportSchema = z.object({
   durationMs: z.number(),
   target: z.object({ baseUrl: z.string(), managed: z.boolean() }),
   source: z.string(),
-  verdict: z.enum(['GO', 'NO-GO', 'INCONCLUSIVE']),
-  exitCode: z.number().int(),
   totals: z.object({ checks: z.number().int(), pass: z.number().int(), fail: z.number().int(), error: z.number().int(), skip: z.number().int(), warnings: z.number().int() }),
   stages: z.array(
     z.object({
@@ -67,7 +98,17 @@ export const reportSchema = z.object({
       checks: z.array(checkResultSchema),
     }),
   ),
-});
+};
+
+/**
+ * Schema of the JSON report: a union on the verdict, so each verdict carries its own exit code (GO 0, NO-GO 1,
+ * INCONCLUSIVE 3) and a report claiming GO with exit 1, or exit 42, does not validate.
+ */
+export const reportSchema = z.discriminatedUnion('verdict', [
+  z.object({ ...reportFields, verdict: z.literal('GO'), exitCode: z.literal(0) }),
+  z.object({ ...reportFields, verdict: z.literal('NO-GO'), exitCode: z.literal(1) }),
+  z.object({ ...reportFields, verdict: z.literal('INCONCLUSIVE'), exitCode: z.literal(3) }),
+]);
 
 /** Id of the report schema (a URN: the file ships in the package, at schema/report.schema.json). */
 export const REPORT_SCHEMA_ID = `urn:golive:schema:report:${REPORT_SCHEMA_VERSION}`;
@@ -81,7 +122,10 @@ export function reportJsonSchema(): Record<string, unknown> {
 /** A report as the schema describes it. */
 export type ReportDocument = z.output<typeof reportSchema>;
 
-/** Every Report is a document of the schema: this compiles only while the two agree. */
-export function asReportDocument(report: Report): ReportDocument {
+/**
+ * Every Report is a document of the schema: this compiles only while the two agree (the verdict and exit code
+ * pairing is the schema's alone; the types keep them apart).
+ */
+export function asReportDocument(report: Report): Omit<ReportDocument, 'verdict' | 'exitCode'> & Pick<Report, 'verdict' | 'exitCode'> {
   return report;
 }

@@ -1,6 +1,7 @@
 /** The text reporter: a tests.txt-style summary for people and for artifact stores. */
+import { inertText } from '../core/inert.ts';
 import type { Report } from '../core/result.ts';
-import { STATUS_ICON, evidenceLine, failureLines, statusLabel, verdictLine } from './format.ts';
+import { STATUS_ICON, failureLines, keyFigure, statusLabel, verdictLine } from './format.ts';
 
 /** File name of the text report inside the output directory. */
 export const TEXT_REPORT_FILE = 'tests.txt';
@@ -18,12 +19,13 @@ export function renderText(report: Report): string {
     lines.push(`[${stage.name}] ${statusLabel(stage.status)}`);
     for (const r of stage.checks) {
       const level = r.level === 'warn' ? ' (warn)' : '';
-      lines.push(`${STATUS_ICON[r.status]} ${r.title} [${r.id}]${level}: ${statusLabel(r.status)} — ${evidenceLine(r)}`);
+      lines.push(`${STATUS_ICON[r.status]} ${r.title} [${r.id}]${level}: ${statusLabel(r.status)} — ${keyFigure(r)}`);
       if (r.status === 'fail') for (const f of failureLines(r).slice(1)) lines.push(`    ${f}`);
       for (const w of r.warnings) lines.push(`    warning: ${w}`);
     }
     lines.push('');
   }
   lines.push(`Status: ${report.verdict === 'GO' ? 'PASS' : 'FAIL'}`, `Verdict: ${verdictLine(report)}`, '');
-  return lines.join('\n');
+  // Evidence may hold escape sequences or `::` lines from the target: shown, never acted on, when the file is printed.
+  return inertText(lines.join('\n'));
 }

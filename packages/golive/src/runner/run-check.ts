@@ -3,10 +3,10 @@
  * the check ignores it), anything thrown turned into an `error` result with a stable code, the status derived
  * from error-severity observations, and every string redacted before it enters the result.
  */
-import type { ArtifactSink, CheckContext, CheckDefinition, CheckOutcome, Clock } from '../checks/types.ts';
+import type { ArtifactSink, CheckContext, CheckDefinition, CheckOutcome, Clock, ManagedTargetHandle } from '../checks/types.ts';
 import { isGoliveError } from '../core/errors.ts';
 import { excerpt, type Redactor } from '../core/redact.ts';
-import type { CheckResult, CheckResultBase, Json, Observation } from '../core/result.ts';
+import type { CheckResult, CheckResultBase, Json, Observation, Presentation } from '../core/result.ts';
 import type { HttpClient } from '../http/client.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
 
@@ -16,11 +16,13 @@ export const CHECK_TIMEOUT = 'CHECK_TIMEOUT';
 /** What a check runs with, shared by the checks of a run. */
 export interface CheckRunEnv {
   http: HttpClient;
-  target: { baseUrl: URL; headers: Readonly<Record<string, string>> };
+  target: CheckContext['target'];
   env: Readonly<Record<string, string | undefined>>;
   clock: Clock;
   redactor: Redactor;
   artifacts: ArtifactSink;
+  /** The managed target, when golive started it (drills act on it). */
+  managed?: ManagedTargetHandle | undefined;
   /** The run's signal (cancellation). */
   signal?: AbortSignal;
   onEvent?: RunEventListener;
@@ -35,6 +37,22 @@ export interface CheckInvocation {
   timeoutMs: number;
   /** Options already validated by the kind's schema. */
   options: unknown;
+  /** What the kind's gate-start hook returned for this check. */
+  gateStartState?: Json | undefined;
+}
+
+/**
+ * The presentation a kind declares for a result, redacted. A kind whose `present` throws is golive's bug, but
+ * it must not cost the verdict: the result keeps its status and simply has no presentation.
+ */
+export function presentationOf(def: CheckDefinition, result: Pick<CheckResultBase, 'data' | 'metrics'> & { status: 'pass' | 'fail' }, options: unknown, r: Redactor): Presentation | undefined {
+  if (!def.present) return undefined;
+  try {
+    const p = def.present({ data: result.data, metrics: result.metrics, status: result.status }, options as never);
+    return typeof p === 'object' && p !== null ? (r.redactDeep(p) as Presentation) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 class DeadlineError extends Error {
@@ -102,6 +120,8 @@ export async function runCheck(def: CheckDefinition, inv: CheckInvocation, env: 
   const ctx: CheckContext = {
     id: inv.id,
     target: env.target,
+    managed: env.managed,
+    gateStartState: inv.gateStartState,
     http: env.http,
     env: env.env,
     clock: env.clock,
@@ -180,5 +200,8 @@ export async function runCheck(def: CheckDefinition, inv: CheckInvocation, env: 
     summary: r.redact(summaryOf(outcome, observations)),
   };
   if (outcome.data) result.data = r.redactDeep(outcome.data) as Record<string, Json>;
-  return { ...result, status: failed ? 'fail' : 'pass' };
+  const status = failed ? 'fail' : 'pass';
+  const presentation = presentationOf(def, { ...result, status }, inv.options, r);
+  if (presentation) result.presentation = presentation;
+  return { ...result, status };
 }

@@ -5,14 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { CheckDefinition, Clock } from '../checks/types.ts';
+import { builtinChecks } from '../checks/registry.ts';
+import type { CheckDefinition, Clock, GateHookContext } from '../checks/types.ts';
 import { type ResolvedConfig, isResolvedConfig, resolveConfig } from '../config/resolve.ts';
 import type { GoliveConfig } from '../config/schema.ts';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_OUT_DIR } from '../config/schema.ts';
 import { normaliseEnv } from '../config/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodeForVerdict } from '../core/exit-codes.ts';
-import { Redactor, SENSITIVE_HEADERS, isSecretEnv } from '../core/redact.ts';
+import { Redactor, isSecretEnv } from '../core/redact.ts';
 import {
   type CheckResult,
   type CheckResultBase,
@@ -27,9 +28,11 @@ import { createHttpClient } from '../http/client.ts';
 import { createArtifactSink } from './artifacts.ts';
 import { systemClock } from './clock.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
+import { type GateStartRecord, runGateEnd, runGateStart } from './gate-hooks.ts';
 import { runCheck } from './run-check.ts';
 import { commandLine, type ManagedTarget, startTarget } from './target.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
+import { stripUserinfo } from '../core/url.ts';
 
 /** Id, kind and stage name of the result standing for a managed target. */
 export const TARGET_CHECK_ID = 'target';
@@ -53,39 +56,42 @@ export interface RunGateOptions {
   redactor?: Redactor;
 }
 
-/** Header names whose values are credentials, beyond the well-known ones. */
-const SECRET_HEADER_NAME = /auth|token|key|secret|session|signature|cookie|password|credential/i;
-
 /** Builds the run's redactor: secrets from the environment, names declared in config, target headers. */
-export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>, env: Readonly<Record<string, string | undefined>>): Redactor {
+export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'> & Partial<Pick<ResolvedConfig, 'checks'>>, env: Readonly<Record<string, string | undefined>>): Redactor {
   const extra: string[] = [];
   for (const name of config.secrets) {
     const v = env[name];
     if (v) extra.push(v);
   }
-  // Credentials sent as target headers; `accept: application/json` must stay readable in evidence.
-  for (const [name, value] of Object.entries(config.target.headers)) {
-    if (SENSITIVE_HEADERS.has(name.toLowerCase()) || SECRET_HEADER_NAME.test(name) || isSecretEnv(name, value)) extra.push(value);
-  }
   if (config.target.start) for (const [k, v] of Object.entries(config.target.start.env)) if (isSecretEnv(k, v)) extra.push(v);
-  return Redactor.fromEnv(env, extra);
+  const redactor = Redactor.fromEnv(env, extra);
+  // Credentials sent as target headers (judged by name, in core); `accept: application/json` stays readable.
+  for (const [name, value] of Object.entries(config.target.headers)) redactor.addHeader(name, value);
+  // ... and credentials given as a check's own headers (`checks.x.options.headers.authorization`).
+  for (const spec of Object.values(config.checks ?? {})) redactor.addHeadersIn(spec.options);
+  // The password of a `--url http://user:pw@host` (or PROD_URL): userinfo is stripped from URLs anyway, this
+  // catches the password where it is printed on its own (decoded or encoded).
+  redactor.addUrl(config.target.baseUrl);
+  return redactor;
 }
 
 /**
- * The timeout of a check: its own `timeoutMs`, else the kind's default raised so that the check's requests can
- * each use their whole request timeout (a 30 s S4_TIMEOUT must not be cut by a 15 s check default).
+ * The timeout of a check: its own `timeoutMs`, else what its kind says for these options (`timeoutFor`: a
+ * canary's count of pings, a header analysis's paths, each with its whole request timeout, so a 30 s
+ * S4_TIMEOUT is not cut by a 15 s default), else the kind's default.
  */
-export function checkTimeoutMs(def: Pick<CheckDefinition, 'kind' | 'defaultTimeoutMs'>, spec: { timeoutMs?: number | undefined; options: unknown }): number {
+export function checkTimeoutMs(def: Pick<CheckDefinition, 'defaultTimeoutMs' | 'timeoutFor'>, spec: { timeoutMs?: number | undefined; options: unknown }): number {
   if (spec.timeoutMs !== undefined) return spec.timeoutMs;
   const fallback = def.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-  const o = (typeof spec.options === 'object' && spec.options !== null ? spec.options : {}) as Record<string, unknown>;
-  const requestMs = typeof o.timeoutMs === 'number' ? o.timeoutMs : undefined;
-  if (requestMs === undefined) return fallback;
-  const count = typeof o.count === 'number' ? o.count : 1;
-  const intervalMs = typeof o.intervalMs === 'number' ? o.intervalMs : 0;
-  // Sequential requests of one check: a canary's pings, or the few probes of a header analysis.
-  const requests = def.kind === 'canary' ? count : def.kind === 'security-headers' ? 4 + (Array.isArray(o.paths) ? o.paths.length : 0) : 1;
-  return Math.max(fallback, requests * requestMs + count * intervalMs + 2000);
+  if (!def.timeoutFor) return fallback;
+  const ms = def.timeoutFor(spec.options as never);
+  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : fallback;
+}
+
+/** Every kind of a run: the caller's first (they may replace a built-in), then the built-ins. */
+function runKinds(extra: readonly CheckDefinition[] | undefined, resolved: readonly CheckDefinition[] | undefined): CheckDefinition[] {
+  const all = [...(extra ?? []), ...(resolved ?? []), ...builtinChecks];
+  return all.filter((k, i) => all.findIndex((o) => o.kind === k.kind) === i);
 }
 
 function stageStatus(results: readonly CheckResult[]): StageResult['status'] {
@@ -116,9 +122,9 @@ function skipped(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'obser
  */
 export async function runGate(config: ResolvedConfig | GoliveConfig, options: RunGateOptions = {}): Promise<Report> {
   const rawEnv = options.env ?? { ...process.env };
-  const env = normaliseEnv(rawEnv);
-  const cfg = isResolvedConfig(config) ? config : resolveConfig({ file: config, env: rawEnv, ...(options.kinds ? { kinds: options.kinds } : {}) });
-  const kinds = [...(options.kinds ?? []), ...cfg.kinds];
+  const cfg = isResolvedConfig(config) ? config : resolveConfig({ file: config, env: rawEnv, kinds: runKinds(options.kinds, undefined) });
+  const kinds = runKinds(options.kinds, cfg.kinds);
+  const env = normaliseEnv(rawEnv, kinds);
   const clock = options.clock ?? systemClock;
   const redactor = options.redactor ?? buildRedactor(cfg, env);
   const cwd = options.cwd ?? process.cwd();
@@ -201,16 +207,42 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
       emitSafe(onEvent, { type: 'check-end', stage: TARGET_CHECK_ID, result, index: 0, total: 0 });
     }
 
-    const http = createHttpClient({
-      baseUrl: baseUrl ?? 'http://127.0.0.1/',
-      defaultHeaders: cfg.target.headers,
-      timeoutMs: cfg.target.timeoutMs,
-      tls: { rejectUnauthorized: cfg.target.tls.rejectUnauthorized, ...(cfg.target.tls.ca ? { ca: cfg.target.tls.ca } : {}) },
-      redactor,
-      userAgent: `golive/${GOLIVE_VERSION}`,
-    });
+    const clientFor = (url: string | undefined) =>
+      createHttpClient({
+        baseUrl: url ?? 'http://127.0.0.1/',
+        defaultHeaders: cfg.target.headers,
+        timeoutMs: cfg.target.timeoutMs,
+        tls: { rejectUnauthorized: cfg.target.tls.rejectUnauthorized, ...(cfg.target.tls.ca ? { ca: cfg.target.tls.ca } : {}) },
+        redactor,
+        userAgent: `golive/${GOLIVE_VERSION}`,
+      });
+    let http = clientFor(baseUrl);
+    // golive's own first-request costs (module loading, first compilation of the request path) are paid here,
+    // on loopback, not timed as the target's first answer.
+    if (!stopReason) await http.warm();
     const total = runIds.size;
     let index = 0;
+    const hookContext = (): GateHookContext => ({
+      target: { baseUrl: http.baseUrl, headers: cfg.target.headers, tls: cfg.target.tls },
+      managed,
+      http,
+      env,
+      clock,
+      signal: options.signal ?? new AbortController().signal,
+      redactor,
+      artifacts,
+      log: (message, data) => emitSafe(onEvent, { type: 'log', id: 'gate', message: redactor.redact(message), ...(data ? { data: redactor.redactDeep(data) } : {}) }),
+    });
+    // Kinds with gate hooks act before the first stage, for each of their checks the gate runs.
+    const hookChecks = selected
+      .flatMap((s) => s.checks)
+      .filter((id) => runIds.has(id))
+      .map((id) => ({ id, spec: cfg.checks[id], def: kinds.find((k) => k.kind === cfg.checks[id]?.kind) }))
+      .filter((h): h is { id: string; spec: NonNullable<typeof h.spec>; def: CheckDefinition } => h.spec !== undefined && h.def?.hooks !== undefined);
+    const gateStarts = new Map<string, GateStartRecord | undefined>();
+    if (!stopReason) {
+      for (const h of hookChecks) gateStarts.set(h.id, await runGateStart(h.def, h.spec.options, hookContext(), checkTimeoutMs(h.def, h.spec)));
+    }
     try {
       for (const stage of selected) {
         const stageStart = clock.monoUs();
@@ -231,16 +263,26 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
           else if (failedDep) result = skipped(base, `dependency "${failedDep.id}" did not pass (${failedDep.status})`, clock.now());
           else {
             emitSafe(onEvent, { type: 'check-start', stage: stage.name, id, kind: def.kind, title: base.title, index, total });
+            const started = gateStarts.get(id);
             result = await runCheck(
               def,
-              { id, title, level, stage: stage.name, timeoutMs: checkTimeoutMs(def, spec), options: spec.options },
+              {
+                id,
+                title,
+                level,
+                stage: stage.name,
+                timeoutMs: checkTimeoutMs(def, spec),
+                options: spec.options,
+                ...(started?.ok ? { gateStartState: started.state } : {}),
+              },
               {
                 http,
-                target: { baseUrl: http.baseUrl, headers: cfg.target.headers },
+                target: { baseUrl: http.baseUrl, headers: cfg.target.headers, tls: cfg.target.tls },
                 env,
                 clock,
                 redactor,
                 artifacts,
+                managed,
                 ...(options.signal ? { signal: options.signal } : {}),
                 ...(onEvent ? { onEvent } : {}),
               },
@@ -248,21 +290,40 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
             if (stage.failPolicy === 'fail-fast' && level === 'error' && (result.status === 'fail' || result.status === 'error')) {
               stopReason = `stage "${stage.name}" is fail-fast and "${id}" ended ${result.status}`;
             }
+            // A drill may have restarted the managed target on another port: later checks use the new one.
+            if (managed?.running && managed.baseUrl && managed.baseUrl !== baseUrl) {
+              baseUrl = managed.baseUrl;
+              await http.close().catch(() => undefined);
+              http = clientFor(baseUrl);
+            }
           }
           results.set(id, result);
           stageChecks.push(result);
           emitSafe(onEvent, { type: 'check-end', stage: stage.name, result, index, total });
           index++;
         }
-        const status = stageStatus(stageChecks);
         stageResults.push({
           name: stage.name,
-          status,
+          status: stageStatus(stageChecks),
           failPolicy: stage.failPolicy,
           durationMs: Math.round((clock.monoUs() - stageStart) / 10) / 100,
           checks: stageChecks,
         });
-        emitSafe(onEvent, { type: 'stage-end', stage: stage.name, status });
+        emitSafe(onEvent, { type: 'stage-end', stage: stage.name, status: stageStatus(stageChecks) });
+      }
+      // Gate-end hooks fold their observations into their checks' results (and so into the stage status).
+      for (const h of hookChecks) {
+        const before = results.get(h.id);
+        if (!before || !gateStarts.has(h.id)) continue;
+        const after = await runGateEnd(h.def, h.spec.options, hookContext(), checkTimeoutMs(h.def, h.spec), gateStarts.get(h.id), before, redactor);
+        if (after === before) continue;
+        results.set(h.id, after);
+        for (const s of stageResults) {
+          const i = s.checks.indexOf(before);
+          if (i < 0) continue;
+          s.checks[i] = after;
+          s.status = stageStatus(s.checks);
+        }
       }
     } finally {
       await http.close().catch(() => undefined);
@@ -271,7 +332,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     if (managed) {
       await managed.stop();
       try {
-        const path = await artifacts.write('target.log', managed.output());
+        const path = await artifacts.write('target.log', managed.fullOutput());
         stageResults[0]?.checks[0]?.artifacts.push(path);
       } catch {
         // evidence only
@@ -289,7 +350,8 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     startedAt: new Date(startedAtMs).toISOString(),
     finishedAt: new Date(clock.now()).toISOString(),
     durationMs: Math.round((clock.monoUs() - startUs) / 10) / 100,
-    target: { baseUrl: redactor.redact(baseUrl ?? ''), managed: Boolean(cfg.target.start) },
+    // Userinfo never reaches a report, whatever the redactor learnt (core/url.ts).
+    target: { baseUrl: stripUserinfo(redactor.redact(baseUrl ?? '')), managed: Boolean(cfg.target.start) },
     source: cfg.source,
     verdict,
     exitCode: exitCodeForVerdict(verdict),

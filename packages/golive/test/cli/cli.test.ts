@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/cli.ts';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { STARTER_TS, STARTER_YAML } from '../../src/cli/init.ts';
-import { configJsonSchema } from '../../src/config/json-schema.ts';
+import { configJsonSchema } from '../../src/index.ts';
 import { parse as parseYaml } from 'yaml';
 import { assertBuilt, assertNoStack, golive, healthyHandler, ROOT, serve, type TestServer } from './helpers.ts';
 
@@ -174,6 +174,17 @@ describe('reports and output', () => {
     assert.match(run.stdout, /Reports: out\/report\.json, out\/tests\.txt, out\/junit\.xml, out\/summary\.md, step\.md/);
   });
 
+  it('appends to $GITHUB_STEP_SUMMARY exactly once whatever the reporters', async () => {
+    for (const reporters of ['json', 'console,junit', 'markdown', 'markdown,json']) {
+      const cwd = await mkdtemp(join(dir, 'step-'));
+      const summary = join(cwd, 'step.md');
+      const run = await golive(['check', healthy.url, '-r', reporters], { cwd, env: { GITHUB_STEP_SUMMARY: summary } });
+      assert.equal(run.code, 0, `${reporters}: ${run.stdout}${run.stderr}`);
+      const step = await readFile(summary, 'utf8');
+      assert.equal(step.match(/## ✅ golive: GO/g)?.length, 1, `${reporters}: ${step}`);
+    }
+  });
+
   it('colours with FORCE_COLOR and never with NO_COLOR', async () => {
     const forced = await golive(['check', healthy.url, '--reporter', 'console'], { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     assert.match(forced.stdout, /\u001b\[32mPASS/);
@@ -196,18 +207,19 @@ describe('init and schema', () => {
     const cwd = await mkdtemp(join(dir, 'init-'));
     const first = await golive(['init'], { cwd });
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(await readFile(join(cwd, 'golive.config.ts'), 'utf8'), STARTER_TS);
+    assert.equal(await readFile(join(cwd, 'golive.config.mts'), 'utf8'), STARTER_TS);
     const again = await golive(['init'], { cwd });
-    assertUsage(again, 'GOLIVE_ERR_USAGE', /golive\.config\.ts already exists; not overwriting it/);
+    assertUsage(again, 'GOLIVE_ERR_USAGE', /golive\.config\.mts already exists; not overwriting it/);
     const yaml = await golive(['init', '--yaml'], { cwd });
     assert.equal(yaml.code, 0);
     assert.equal(await readFile(join(cwd, 'golive.config.yaml'), 'utf8'), STARTER_YAML);
   });
 
-  it('the starter configs resolve and run (TypeScript through a dynamic import, YAML parsed)', async () => {
+  it('the starter configs resolve and run (TypeScript through a dynamic import, YAML parsed), golive not installed', async () => {
     const cwd = await mkdtemp(join(dir, 'starter-'));
-    // Outside the repository `golive` is not installed: point the import at the built package.
-    await writeFile(join(cwd, 'golive.config.ts'), STARTER_TS.replace("from 'golive'", `from '${join(ROOT, 'packages/golive/dist/index.js')}'`));
+    // A CommonJS project without golive: the starter is an ES module and imports only types.
+    await writeFile(join(cwd, 'package.json'), '{"name":"svc","type":"commonjs"}');
+    await writeFile(join(cwd, 'golive.config.mts'), STARTER_TS);
     const run = await golive(['run', '--url', healthy.url, '--reporter', 'console'], { cwd });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^PASS\s+smoke\s+health\s/m);
@@ -216,7 +228,7 @@ describe('init and schema', () => {
     await writeFile(yamlCfg, STARTER_YAML);
     assert.equal((await golive(['run', '-c', yamlCfg, '--url', healthy.url, '-r', 'json'], { cwd })).code, 0);
     assert.ok(parseYaml(STARTER_YAML));
-    assert.equal(await readFile(join(ROOT, 'examples/starter.golive.config.ts'), 'utf8'), STARTER_TS);
+    assert.equal(await readFile(join(ROOT, 'examples/starter.golive.config.mts'), 'utf8'), STARTER_TS);
   });
 
   it('check uses a config found in the current directory as is (no recommended checks added)', async () => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { listenOnLoopback } from '../helpers/check-servers.ts';
 
 /** Repository root. */
 export const ROOT = new URL('../../../../', import.meta.url).pathname;
@@ -25,12 +25,20 @@ export interface CliRun {
   durationMs: number;
 }
 
-/** Runs the built CLI with a clean environment (PATH and HOME only, plus `env`). */
-export function golive(args: string[], options: { env?: Record<string, string>; cwd?: string; killAfterMs?: number } = {}): Promise<CliRun> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...options.env };
+/** Options of {@link runProcess}. */
+export interface RunProcessOptions {
+  /** The whole environment of the child (nothing is inherited). */
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  /** SIGKILL after this long (default 60 s), so a hung child cannot hang the test run. */
+  killAfterMs?: number;
+}
+
+/** Spawns a process with no stdin, collects stdout and stderr, and resolves when it has exited and closed its pipes. */
+export function runProcess(command: string, args: string[], options: RunProcessOptions): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -40,12 +48,21 @@ export function golive(args: string[], options: { env?: Record<string, string>; 
       stderr += c.toString();
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 60_000);
-    child.on('error', reject);
+    child.on('error', (err) => {
+      clearTimeout(killer);
+      reject(err);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(killer);
       resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
     });
   });
+}
+
+/** Runs the built CLI on this Node with a clean environment (PATH and HOME only, plus `env`). */
+export function golive(args: string[], options: { env?: Record<string, string>; cwd?: string; killAfterMs?: number } = {}): Promise<CliRun> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...options.env };
+  return runProcess(process.execPath, [BIN, ...args], { env, ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.killAfterMs ? { killAfterMs: options.killAfterMs } : {}) });
 }
 
 /** Asserts that no JavaScript stack trace reached the user. */
@@ -60,24 +77,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server; `close` also destroys open sockets so hanging handlers cannot block the test. */
+/**
+ * Starts a server whose handler sees the request as it arrives (body unread, unlike the check tests'
+ * `startServer`); `close` also destroys open sockets so hanging handlers cannot block the test.
+ */
 export async function serve(handler: http.RequestListener): Promise<TestServer> {
-  const server = http.createServer(handler);
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(http.createServer(handler));
+  return { url: `http://127.0.0.1:${port}`, close };
 }
 
 /** Headers of a well-configured page (grade A on the Observatory-compatible scale over plain http). */

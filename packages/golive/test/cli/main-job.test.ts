@@ -4,14 +4,12 @@
  * Pilot is the proof that every check can pass, so the verdict must be GO with every check evaluated.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertBuilt, assertNoStack } from './helpers.ts';
+import { assertBuilt, assertNoStack, ROOT, runProcess } from './helpers.ts';
 
-const root = new URL('../../../../', import.meta.url).pathname;
 /** Planted secrets: pilot and golive both get them; none may appear in any output. */
 const SECRETS = {
   PILOT_BOOTSTRAP_API_KEY: 'pk_demo_planted-api-key-0123456789',
@@ -28,20 +26,11 @@ describe('main job: the gate against the bundled pilot', () => {
   before(async () => {
     assertBuilt();
     out = await mkdtemp(join(tmpdir(), 'golive-main-job-'));
-    const child = spawn(process.execPath, [join(root, 'scripts', 'main-job.js'), '--out', out], {
-      cwd: root,
+    ({ code, stdout, stderr } = await runProcess(process.execPath, [join(ROOT, 'scripts', 'main-job.js'), '--out', out], {
+      cwd: ROOT,
       env: { ...process.env, ...SECRETS, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 170_000);
-    code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
-    clearTimeout(killer);
+      killAfterMs: 170_000,
+    }));
   });
   after(async () => {
     await rm(out, { recursive: true, force: true });
@@ -69,8 +58,9 @@ describe('main job: the gate against the bundled pilot', () => {
   });
 
   it('leaves none of the run secrets in its output or artifacts', async () => {
-    const files = (await readdir(out, { recursive: true })).map((f) => join(out, f));
-    const texts = [stdout, stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8').catch(() => ''))))];
+    // Every file is read: a read error fails the test rather than counting as a clean file.
+    const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const texts = [stdout, stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8'))))];
     assert.ok(texts.length > 4, 'artifacts were written');
     for (const [name, value] of Object.entries(SECRETS)) {
       for (const [i, t] of texts.entries()) assert.ok(!t.includes(value), `${name} found in ${i < 2 ? ['stdout', 'stderr'][i] : files[i - 2]}`);

@@ -9,24 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { assertBuilt, assertNoStack, type CliRun, golive, healthyHandler, serve, type TestServer } from './helpers.ts';
+import { serverPool } from '../helpers/check-servers.ts';
+import { assertBuilt, assertNoStack, type CliRun, golive, healthyHandler } from './helpers.ts';
 
 let dir: string;
-const servers: TestServer[] = [];
+const { serve: server } = serverPool();
 before(async () => {
   assertBuilt();
   dir = await mkdtemp(join(tmpdir(), 'golive-seed-'));
 });
 after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
   await rm(dir, { recursive: true, force: true });
 });
-
-async function server(handler: Parameters<typeof serve>[0]): Promise<string> {
-  const s = await serve(handler);
-  servers.push(s);
-  return s.url;
-}
 
 /** The line of the final table for a check. */
 function row(run: CliRun, id: string): string {

@@ -75,6 +75,16 @@ export async function runCheck<D extends CheckDefinition>(def: D, ctx: CheckCont
   return def.run(ctx, def.options.parse(opts));
 }
 
+/** Runs one kind against `baseUrl` in a fresh context (released afterwards), options validated as the runner validates them. */
+export async function runKind<D extends CheckDefinition>(def: D, baseUrl: string, opts: unknown = {}): Promise<CheckOutcome> {
+  const t = await makeContext({ baseUrl });
+  try {
+    return await runCheck(def, t.ctx, opts);
+  } finally {
+    await t.close();
+  }
+}
+
 /** Whether an outcome fails: some error-severity observation did not hold (the runner's rule). */
 export function failed(outcome: CheckOutcome): boolean {
   return outcome.observations.some((o) => !o.passed && (o.severity ?? 'error') === 'error');

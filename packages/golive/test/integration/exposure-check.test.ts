@@ -3,31 +3,13 @@
  * (soft 404s), unconfirmed answers, and evidence that never quotes secret values.
  */
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { exposureCheck } from '../../src/checks/exposure.ts';
-import { refusedUrl, startServer, type TestServer } from '../helpers/check-servers.ts';
-import { codes, failed, makeContext, runCheck } from '../helpers/context.ts';
+import { refusedUrl, serverPool } from '../helpers/check-servers.ts';
+import { codes, failed, runKind } from '../helpers/context.ts';
 
-const servers: TestServer[] = [];
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s.url;
-}
-
-async function run(baseUrl: string, opts: Record<string, unknown> = {}) {
-  const t = await makeContext({ baseUrl });
-  try {
-    return await runCheck(exposureCheck, t.ctx, opts);
-  } finally {
-    await t.close();
-  }
-}
+const { serve } = serverPool();
+const run = (baseUrl: string, opts: Record<string, unknown> = {}) => runKind(exposureCheck, baseUrl, opts);
 
 const SECRET = 'sk_live_51NotARealKeyButLooksLikeOne';
 const FILES: Record<string, string | Buffer> = {

@@ -33,6 +33,15 @@ describe('health check against real servers', () => {
           return res.end('<html><body>OK</body></html>');
         case '/degraded':
           return sendJson(res, 200, { status: 'degraded' });
+        case '/duplicate':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end('{"status":"fail","status":"ok"}');
+        case '/duplicate-nested':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end('{"status":"ok","checks":{"db":{"status":"pass"},"db":{"status":"fail"}}}');
+        case '/bom':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end('\ufeff{"status":"ok"}');
         case '/secret':
           return sendJson(res, 503, { status: 'fail', dsn: 'postgres://app:hunter2-very-secret@db/app' });
         case '/reset':
@@ -62,6 +71,21 @@ describe('health check against real servers', () => {
     });
   });
   after(() => srv.close());
+
+  it('a body with a duplicate key has no single meaning: not recognised, never healthy', async () => {
+    for (const path of ['/duplicate', '/duplicate-nested']) {
+      const r = await runHealth(srv.url, { path });
+      assert.equal(failed(r), true, path);
+      assert.deepEqual(codes(r), ['HEALTH_UNRECOGNISED'], path);
+      assert.match(r.observations.find((o) => !o.passed)?.message ?? '', /duplicate key "(status|db)"/);
+    }
+  });
+
+  it('a JSON body after a byte order mark is read as JSON', async () => {
+    const r = await runHealth(srv.url, { path: '/bom' });
+    assert.equal(failed(r), false, JSON.stringify(r.observations));
+    assert.equal(r.data?.healthStatus, 'healthy');
+  });
 
   it('passes on 200 {"status":"ok"} and records latency in ms from µs', async () => {
     const out = await runHealth(srv.url);

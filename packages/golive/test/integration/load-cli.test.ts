@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assertBuilt, golive } from '../cli/helpers.ts';
 import { startServer, type TestServer } from '../helpers/check-servers.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function golive(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const SCENARIO = new URL('../../../../examples/pilot-events.load.json', import.meta.url).pathname;
 
 describe('golive load and load-check', () => {
   let srv: TestServer;
   let dir: string;
   before(async () => {
+    assertBuilt();
     srv = await startServer((_req, res) => res.end('ok'));
     dir = await mkdtemp(join(tmpdir(), 'golive-load-cli-'));
   });
@@ -93,10 +76,65 @@ describe('golive load and load-check', () => {
     }
   });
 
-  test('the seed flags run the pilot ingest scenario; a missing API key is named, never printed', async () => {
-    const r = await golive(['load', '--url', srv.url, '--total', '100', '--unique', '20', '--concurrency', '5'], { PILOT_BOOTSTRAP_SIGNING_SECRET: 'sekrit-signing-value-123' });
+  test('the seed flags with the example scenario file; a missing API key is named, never printed', async () => {
+    const args = ['load', '--scenario', SCENARIO, '--url', srv.url, '--total', '100', '--unique', '20', '--concurrency', '5'];
+    const r = await golive(args, { env: { PILOT_BOOTSTRAP_SIGNING_SECRET: 'sekrit-signing-value-123' } });
     assert.equal(r.code, 3);
     assert.match(r.stderr, /GOLIVE_ERR_MISSING_SECRET.*PILOT_BOOTSTRAP_API_KEY/);
     assert.doesNotMatch(r.stdout + r.stderr, /sekrit-signing-value-123/);
+  });
+
+  test('a scenario file drives the run, flags override it; the CLI verdict is the check verdict', async () => {
+    const ingest = await startServer((req, res, body) => {
+      const sig = String(req.headers['x-sig'] ?? '');
+      const expected = createHmac('sha256', 'scenario-secret-0123456789').update(`${/t=(\d+)/.exec(sig)?.[1]}.${body}`).digest('hex');
+      res.statusCode = req.method === 'POST' && sig.endsWith(`v1=${expected}`) ? 201 : 401;
+      res.end();
+    });
+    try {
+      const file = join(dir, 'ingest.load.yaml');
+      await writeFile(
+        file,
+        [
+          '# a YAML scenario: the request, its signature and thresholds',
+          'request: { method: POST, path: /ingest, body: \'{"n":"{{seq}}","src":"{{source}}"}\' }',
+          'sign: { secretEnv: INGEST_SECRET, header: X-Sig, payload: "{{timestamp}}.{{body}}", value: "t={{timestamp}},v1={{signature}}" }',
+          'thresholds: ["status_5xx_rate == 0", "non_2xx_rate == 0"]',
+          'warmup: false',
+        ].join('\n'),
+      );
+      const env = { INGEST_SECRET: 'scenario-secret-0123456789' };
+      const ok = await golive(['load', '--scenario', file, '--url', ingest.url, '-n', '100', '-c', '4', '--source', 'cli', '-q'], { env });
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /POST .*\/ingest/);
+      assert.match(ok.stdout, /ok {4}non_2xx_rate == 0/);
+      assert.doesNotMatch(ok.stdout + ok.stderr, /scenario-secret-0123456789/);
+      // Another secret (flag over the file): every request refused, the threshold fails, exit 1.
+      const bad = await golive(['load', '--scenario', file, '--url', ingest.url, '-n', '100', '-c', '4', '--secret-env', 'OTHER', '-q'], { env: { ...env, OTHER: 'other-secret-0123456789' } });
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+      assert.match(bad.stdout, /FAIL {2}non_2xx_rate == 0 does not hold/);
+    } finally {
+      await ingest.close();
+    }
+  });
+
+  test('scenario and key-pool mistakes are usage errors (exit 2)', async () => {
+    const notJson = join(dir, 'broken.json');
+    await writeFile(notJson, '{"request": ');
+    const unknownKey = join(dir, 'unknown.json');
+    await writeFile(unknownKey, '{"request": {"path": "/x"}, "sign": {"scheme": "pilot", "secretEnv": "S"}}');
+    const cases: Array<[string[], RegExp]> = [
+      [['load', '--url', srv.url, '--total', '100', '--unique', '20'], /--unique needs the request/],
+      [['load', '--url', srv.url, '-n', '10', '--scenario', join(dir, 'missing.json')], /cannot read/],
+      [['load', '--url', srv.url, '-n', '10', '--scenario', notJson], /not valid JSON/],
+      [['load', '--url', srv.url, '-n', '10', '--scenario', unknownKey], /invalid load options .*sign/],
+      [['load', '--url', srv.url, '-n', '10', '--secret-env', 'S'], /--secret-env names the signing secret/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await golive(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
   });
 });

@@ -78,7 +78,13 @@ const dedupOptions = {
   keys: { unique: 80 },
   tenants: ['t1'],
   concurrency: 20,
-  sign: { scheme: 'pilot', secretEnv: 'PILOT_SIGNING_SECRET' },
+  sign: {
+    secretEnv: 'PILOT_SIGNING_SECRET',
+    header: 'X-Signature',
+    payload: '{{timestamp}}.{{method}}.{{path}}.{{body}}',
+    value: 't={{timestamp}},v1={{signature}}',
+    uniqueSignatures: true,
+  },
   verify: { type: 'json', path: '/events', jsonPath: 'count' },
   thresholds: ['p95 < 5000', 'error_rate < 0.01', 'dedup == exact'],
   warmup: { path: '/' },
@@ -173,7 +179,7 @@ describe('load check rules', () => {
     const t = await makeContext({ baseUrl: srv.url, env: {} });
     try {
       await assert.rejects(
-        runCheck(loadCheck, t.ctx, { total: 100, sign: { scheme: 'github', secretEnv: 'GH_HOOK_SECRET' }, request: { method: 'POST', body: 'x{{seq}}' } }),
+        runCheck(loadCheck, t.ctx, { total: 100, sign: { header: 'X-Hub-Signature-256', payload: '{{body}}', value: 'sha256={{signature}}', secretEnv: 'GH_HOOK_SECRET' }, request: { method: 'POST', body: 'x{{seq}}' } }),
         (e: unknown) => e instanceof CheckError && e.code === 'GOLIVE_ERR_MISSING_SECRET' && /GH_HOOK_SECRET/.test(e.message),
       );
     } finally {

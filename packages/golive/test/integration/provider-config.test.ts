@@ -31,6 +31,8 @@ describe('provider-config check (the seed semantics)', () => {
     assert.deepEqual(out.data?.issues, []);
     assert.deepEqual(out.data?.config, { STRIPE_MODE: '0', STRIPE_SIGNING_SECRET_set: true, NOTIFY_MODE: 'resend', EMAIL_FROM_set: true });
     assert.deepEqual(out.data?.classification, { STRIPE_SECRET_KEY: 'unset', STRIPE_SIGNING_SECRET: 'whsec', EMAIL_FROM: 'address' });
+    // golive cannot read the target's configuration: the summary says which environment was judged.
+    assert.equal(out.summary, "golive's environment: providers live");
   });
 
   it('fails mocks when EXPECT_LIVE=1 (enforced, error severity)', async () => {
@@ -40,6 +42,8 @@ describe('provider-config check (the seed semantics)', () => {
     assert.equal((out.data?.issues as string[] | undefined ?? []).length, 4);
     assert.match((out.data?.issues as string[] | undefined ?? [])[0] ?? '', /Stripe is in test mode \(STRIPE_TEST=1\)/);
     assert.ok(out.observations.filter((o) => !o.passed).every((o) => o.severity === 'error'));
+    assert.equal(out.summary, "golive's environment: 4 provider issue(s)");
+    for (const o of out.observations.filter((x) => !x.passed)) assert.match(o.message, /read from golive's environment\)$/);
   });
 
   it('reports mocks as warnings when EXPECT_LIVE=1 and ALLOW_PROVIDER_MOCK=1', async () => {

@@ -4,32 +4,15 @@
  * unreachable targets.
  */
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { after, describe, it } from 'node:test';
+import type { ServerResponse } from 'node:http';
+import { describe, it } from 'node:test';
 import { securityHeadersCheck } from '../../src/checks/security-headers.ts';
 import { HELMET_DEFAULTS } from '../fixtures/well-known-header-sets.ts';
-import { refusedUrl, startServer, type TestServer } from '../helpers/check-servers.ts';
-import { codes, failed, makeContext, runCheck } from '../helpers/context.ts';
+import { refusedUrl, serverPool } from '../helpers/check-servers.ts';
+import { codes, failed, runKind } from '../helpers/context.ts';
 
-const servers: TestServer[] = [];
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s.url;
-}
-
-async function run(baseUrl: string, opts: Record<string, unknown> = {}) {
-  const t = await makeContext({ baseUrl });
-  try {
-    return await runCheck(securityHeadersCheck, t.ctx, opts);
-  } finally {
-    await t.close();
-  }
-}
+const { serve } = serverPool();
+const run = (baseUrl: string, opts: Record<string, unknown> = {}) => runKind(securityHeadersCheck, baseUrl, opts);
 
 const { 'strict-transport-security': _hsts, ...GOOD } = HELMET_DEFAULTS;
 const page = (res: ServerResponse, status: number, headers: Record<string, string>, body = '<!doctype html><html><body>hi</body></html>') => {

@@ -6,26 +6,20 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { securityHeadersCheck } from '../../src/checks/security-headers.ts';
 import { createHttpClient } from '../../src/http/client.ts';
 import { HELMET_DEFAULTS } from '../fixtures/well-known-header-sets.ts';
+import { refusedUrl, serverPool } from '../helpers/check-servers.ts';
 import { codes, failed, makeContext, runCheck } from '../helpers/context.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'golive-https-'));
-const servers: Array<Server | ReturnType<typeof createHttpServer>> = [];
+const { listen } = serverPool();
 let key: Buffer;
 let cert: Buffer;
-
-async function listen(s: Server | ReturnType<typeof createHttpServer>): Promise<number> {
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return (s.address() as AddressInfo).port;
-}
 
 async function httpsServer(headers: Record<string, string | string[]>): Promise<string> {
   const port = await listen(
@@ -66,8 +60,7 @@ describe('security-headers over https', () => {
     key = readFileSync(join(dir, 'k.pem'));
     cert = readFileSync(join(dir, 'c.pem'));
   });
-  after(async () => {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -104,11 +97,7 @@ describe('security-headers over https', () => {
 
   it('nothing on http is fine (redirection-not-needed-no-http)', async () => {
     const url = await httpsServer({ ...HELMET_DEFAULTS });
-    const closed = createHttpServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
-    const out = await run(url, { httpUrl: `http://127.0.0.1:${port}/` });
+    const out = await run(url, { httpUrl: `${await refusedUrl()}/` });
     const tests = out.data?.tests as Record<string, { result: string }>;
     assert.equal(tests.redirection?.result, 'redirection-not-needed-no-http');
     assert.equal(failed(out), false, JSON.stringify(out.observations.filter((o) => !o.passed), null, 1));

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { failed, makeContext, runCheck } from '../helpers/context.ts';
 
 const SERVER = new URL('../../../pilot/src/server.ts', import.meta.url).pathname;
 
-describe('security kinds against pilot', { skip: existsSync(SERVER) ? false : `${SERVER} not found` }, () => {
+describe('security kinds against pilot', () => {
   let child: ChildProcess | undefined;
   let dir = '';
   let baseUrl = '';

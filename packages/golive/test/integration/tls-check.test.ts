@@ -4,15 +4,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { tlsCheck } from '../../src/checks/tls.ts';
-import { codes, failed, makeContext, runCheck } from '../helpers/context.ts';
+import { refusedUrl, serverPool } from '../helpers/check-servers.ts';
+import { codes, failed, makeContext, runCheck, runKind } from '../helpers/context.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'golive-tls-'));
 
@@ -25,22 +24,12 @@ function makeCert(name: string, days: number, cn: string, san: string): { key: B
   return { key: readFileSync(key), cert: readFileSync(cert), certPath: cert };
 }
 
-const servers: Server[] = [];
-async function serve(c: { key: Buffer; cert: Buffer }, minVersion: SecureVersion = 'TLSv1.2'): Promise<number> {
-  const s = createServer({ key: c.key, cert: c.cert, minVersion, ...(minVersion === 'TLSv1' ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}) }, (_q, r) => r.end('ok'));
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return (s.address() as AddressInfo).port;
+const pool = serverPool();
+function serve(c: { key: Buffer; cert: Buffer }, minVersion: SecureVersion = 'TLSv1.2'): Promise<number> {
+  return pool.listen(createServer({ key: c.key, cert: c.cert, minVersion, ...(minVersion === 'TLSv1' ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}) }, (_q, r) => r.end('ok')));
 }
 
-async function run(baseUrl: string, opts: Record<string, unknown> = {}) {
-  const t = await makeContext({ baseUrl });
-  try {
-    return await runCheck(tlsCheck, t.ctx, opts);
-  } finally {
-    await t.close();
-  }
-}
+const run = (baseUrl: string, opts: Record<string, unknown> = {}) => runKind(tlsCheck, baseUrl, opts);
 
 describe('tls check', () => {
   let good: ReturnType<typeof makeCert>;
@@ -59,8 +48,7 @@ describe('tls check', () => {
     otherPort = await serve(other);
     oldPort = await serve(good, 'TLSv1');
   });
-  after(async () => {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -133,11 +121,7 @@ describe('tls check', () => {
   });
 
   it('fails with evidence when nothing listens', async () => {
-    const s = createHttpServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    const out = await run(`https://127.0.0.1:${port}`);
+    const out = await run((await refusedUrl()).replace('http:', 'https:'));
     assert.deepEqual(codes(out), ['TLS_CONNECT_FAILED']);
     assert.match(out.observations[0]?.message ?? '', /ECONNREFUSED/);
   });

@@ -4,8 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { COMMANDS } from '../../src/cli/commands.ts';
-import { ENV_VARIABLES } from '../../src/config/env.ts';
-import { PRESETS } from '../../src/config/presets.ts';
+import { builtinChecks } from '../../src/checks/registry.ts';
+import { envVariables } from '../../src/config/env.ts';
+import { PRESETS } from '../../src/presets/index.ts';
 import { REPORTER_NAMES } from '../../src/config/schema.ts';
 import { ERROR_CATALOGUE } from '../../src/core/errors.ts';
 import { ExitCode } from '../../src/core/exit-codes.ts';
@@ -43,7 +44,7 @@ describe('docs/exit-codes.md', () => {
 describe('docs/configuration.md', () => {
   it('names every environment variable golive reads, every preset and every reporter', async () => {
     const text = await read('configuration.md');
-    for (const { names } of ENV_VARIABLES) for (const n of names) assert.ok(text.includes(`\`${n}\``), n);
+    for (const { names } of envVariables(builtinChecks)) for (const n of names) assert.ok(text.includes(`\`${n}\``), n);
     for (const p of Object.keys(PRESETS)) assert.ok(text.includes(`\`${p}\``), p);
     for (const r of REPORTER_NAMES) assert.ok(text.includes(`\`${r}\``), r);
   });

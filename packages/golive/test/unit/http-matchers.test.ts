@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { httpCheck, judgeHeaders, judgeJson, judgeStatus } from '../../src/checks/http.ts';
-import { getJsonPath, parseJsonPath } from '../../src/checks/util/json-path.ts';
+import { getJsonPath, parseJsonPath } from '../../src/core/json-path.ts';
 import { type StatusSpec, statusMatcher } from '../../src/checks/util/status.ts';
 
 const id = (s: string) => s;
@@ -36,7 +36,7 @@ describe('status matcher', () => {
 });
 
 describe('JSON path', () => {
-  const doc = { status: 'ok', data: { items: [{ id: 7 }, { id: 8 }] }, meta: { 'content-type': 'x', 'a.b': 1 }, nul: null };
+  const doc = { status: 'ok', data: { items: [{ id: 7 }, { id: 8 }] }, meta: { 'content-type': 'x', 'a.b': 1 }, nul: null, obj: { length: 'own' } };
   const cases: Array<[string, boolean, unknown]> = [
     ['status', true, 'ok'],
     ['$.status', true, 'ok'],
@@ -48,6 +48,10 @@ describe('JSON path', () => {
     ['nul', true, null],
     ['missing.deep', false, undefined],
     ['status.length', false, undefined],
+    ['data.items.length', true, 2],
+    ['$.data.items["length"]', true, 2],
+    ['data.items.size', false, undefined],
+    ['obj.length', true, 'own'],
     ['data.items.0', false, undefined],
   ];
   for (const [path, found, value] of cases) {

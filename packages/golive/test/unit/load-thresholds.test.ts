@@ -48,6 +48,15 @@ describe('threshold parsing', () => {
     assert.match(r.error?.issues[0]?.message ?? '', /not a number/);
   });
 
+  test('the load check schema validates the read-back JSON path with the one dialect (core/json-path)', () => {
+    const verify = (jsonPath: string) => loadCheck.options.safeParse({ total: 10, verify: { type: 'json', path: '/events', jsonPath } });
+    for (const good of ['count', '$.count', 'data.total', 'items.length', 'meta["x-count"]']) assert.equal(verify(good).success, true, good);
+    const bad = verify('data..total');
+    assert.equal(bad.success, false);
+    assert.deepEqual(bad.error?.issues[0]?.path, ['verify', 'jsonPath']);
+    assert.match(bad.error?.issues[0]?.message ?? '', /bad JSON path/);
+  });
+
   test('the load check schema checks the model and the key pool', () => {
     assert.equal(loadCheck.options.safeParse({ model: 'open', total: 10 }).success, false);
     assert.equal(loadCheck.options.safeParse({ concurrency: 2 }).success, false);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { defineCheck, observe } from '../../src/checks/types.ts';
-import { resolveConfig } from '../../src/config/resolve.ts';
+import { resolveConfig } from '../../src/index.ts';
 import { runGate } from '../../src/runner/run-gate.ts';
 
 const get = defineCheck({
@@ -18,12 +18,29 @@ const get = defineCheck({
     return { observations: [observe('status', ex.ok && ex.status === 200, '200', ex.ok ? String(ex.status) : ex.kind)] };
   },
 });
-const kinds = [get];
+/** A drill-like kind: restarts the managed target through the handle with one variable changed. */
+const restart = defineCheck({
+  kind: 't-restart',
+  title: 'Restart',
+  description: 'Restarts the managed target with FLAVOUR set, reads its output and the exit of the old process.',
+  options: z.object({ signal: z.enum(['SIGTERM', 'SIGINT']).default('SIGTERM') }).strict(),
+  async run(ctx, o) {
+    const handle = ctx.managed;
+    if (!handle) return { observations: [observe('managed', false, 'a managed target', 'none')] };
+    const before = { url: handle.baseUrl, pid: handle.pid ?? null };
+    const started = await handle.restart({ env: { FLAVOUR: 'restarted', MY_SECRET_TOKEN: undefined }, signal: o.signal });
+    return {
+      observations: [observe('restarted', started.ok && handle.running, 'ready again', started.ok ? 'ready' : started.reason)],
+      data: { before, after: { url: handle.baseUrl, pid: handle.pid ?? null }, output: handle.output() },
+    };
+  },
+});
+const kinds = [get, restart];
 
 // A service that picks its own port and prints its URL, like pilot does with PORT=0.
 const SERVER = `
 import http from 'node:http';
-const s = http.createServer((req, res) => { res.end('{"status":"ok"}'); });
+const s = http.createServer((req, res) => { res.end(JSON.stringify({ status: 'ok', flavour: process.env.FLAVOUR ?? 'plain' })); });
 s.listen(0, '127.0.0.1', () => {
   console.log(JSON.stringify({ msg: 'listening', url: 'http://127.0.0.1:' + s.address().port }));
   console.log('secret in output: ' + process.env.MY_SECRET_TOKEN);
@@ -106,6 +123,46 @@ describe('managed target', () => {
     assert.equal(report.verdict, 'NO-GO');
     assert.match(report.stages[0]?.checks[0]?.summary ?? '', /not ready within 600 ms \(last probe: GET http:\/\/127\.0\.0\.1:9\/health/);
     assert.ok(Date.now() - t0 < 8000);
+  });
+
+  it('drills restart the target through the handle: new environment, new port, later checks follow it', async () => {
+    const env = { MY_SECRET_TOKEN: 'shh-5b4c3d2e1f' };
+    const flavour = defineCheck({
+      kind: 't-flavour',
+      title: 'Flavour',
+      description: 'Reads the flavour the target serves.',
+      options: z.object({}).strict(),
+      async run(ctx) {
+        const ex = await ctx.http.request({ url: '/health' });
+        const body = ex.ok ? String(JSON.parse(Buffer.from(ex.body).toString('utf8')).flavour) : ex.kind;
+        return { observations: [observe('flavour', body === 'restarted', 'restarted', body)], data: { url: ex.request.url } };
+      },
+    });
+    const all = [...kinds, flavour];
+    const config = resolveConfig({
+      file: {
+        target: { start: { command: [process.execPath, join(dir, 'server.mjs')], timeoutMs: 10_000 } },
+        checks: { drill: { kind: 't-restart' }, after: { kind: 't-flavour' } },
+        stages: [{ name: 'drills', checks: ['drill', 'after'] }],
+      },
+      env,
+      kinds: all,
+    });
+    const report = await runGate(config, { env, out: join(dir, 'out5'), kinds: all });
+    const [drill, later] = report.stages[1]?.checks ?? [];
+    assert.equal(drill?.status, 'pass', drill?.summary);
+    const data = drill?.data as { before: { url: string; pid: number }; after: { url: string; pid: number }; output: string };
+    assert.notEqual(data.after.pid, data.before.pid, 'a new process');
+    assert.notEqual(data.after.url, data.before.url, 'it picked a new port and printed it');
+    assert.match(data.output, /listening/);
+    assert.match(data.output, /secret in output: undefined/, 'the variable removed for the restart was not passed');
+    assert.equal(later?.status, 'pass', `the next check reached the restarted target: ${later?.summary}`);
+    assert.equal(new URL(String(later?.data?.url)).origin, new URL(data.after.url).origin);
+    assert.equal(report.target.baseUrl, data.after.url);
+    const log = await readFile(join(dir, 'out5', 'target.log'), 'utf8');
+    assert.equal(log.match(/listening/g)?.length, 2, 'the run log keeps the output of both processes');
+    await assert.rejects(fetch(`${data.after.url}/health`), 'the restarted target is stopped at the end');
+    await assert.rejects(fetch(`${data.before.url}/health`), 'the first process is gone');
   });
 
   it('a target that ignores SIGTERM is killed after the grace period', async () => {

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import type { CheckResult, Report } from '../../src/core/result.ts';
 import { computeTotals } from '../../src/core/result.ts';
+import { compatChecksOf } from '../../src/presets/index.ts';
 import { stage3Smoke, stage3Summary } from '../../src/reporters/compat-stage3.ts';
 import { stage4Summary, stage4Text } from '../../src/reporters/compat-stage4.ts';
 import { renderConsole, renderProgressLine, useColor } from '../../src/reporters/console.ts';
@@ -111,7 +112,9 @@ describe('markdown, text and console', () => {
     const rows = md.split('\n').filter((l) => /^\| (✅|❌|⚠️|⏭️) \|/.test(l));
     assert.equal(rows.length, 5);
     assert.ok(rows[1]?.includes('piped') && rows[1].includes('\\|'));
-    assert.match(md, /### Evidence\n\n- \*\*webhook\*\* \(FAIL\)\n {2}- \[HTTP_STATUS\] POST/);
+    // Evidence is an inert code span; config text (titles) is backslash-escaped Markdown.
+    assert.match(md, /### Evidence\n\n- \*\*webhook\*\* \(FAIL\)\n {2}- `\[HTTP_STATUS\] POST \/api\/stripe\/webhook → 200: accepted an unsigned event \\x07`/);
+    assert.ok(rows[1]?.includes('Webhook \\<unsigned\\>'), 'HTML in a title is escaped');
   });
 
   it('text: a line per check with its status and evidence, then Status', () => {
@@ -151,7 +154,9 @@ describe('markdown, text and console', () => {
 
 describe('seed-compatible renderers', () => {
   it('stage4: missing checks give nulls, not crashes, and FAIL', () => {
-    const s = stage4Summary(report);
+    // The report's header check has its own id: the mapping (owned by the preset, overridable) says which.
+    const ids = { ...compatChecksOf('stage4'), rootHeaders: 'headers' };
+    const s = stage4Summary(report, ids);
     assert.equal(s.timestamp, '2026-01-01T12:00:00Z');
     assert.equal(s.health_url, 'http://svc.test/health');
     assert.deepEqual(s.checks.health, { ok: true, status_code: 200, latency_ms: 3.46, payload: { status: 'ok' } });
@@ -159,14 +164,14 @@ describe('seed-compatible renderers', () => {
     assert.deepEqual(s.checks.root_headers, { ok: false, status_code: 200, csp_present: false, csp: null });
     assert.deepEqual(s.checks.provider_config, {});
     assert.equal(s.status, 'FAIL');
-    const text = stage4Text(report, s);
+    const text = stage4Text(report, ids, s);
     assert.match(text, /✅ Health Check: PASS \(3\.46ms\)/);
     assert.match(text, /❌ Root Headers: FAIL \(no CSP on \/\)/);
     assert.match(text, /❌ Provider Config: FAIL \(not run\)/);
   });
 
   it('stage3: smoke entries from the smoke stage, ids in snake case, warn-level failures do not fail smoke', () => {
-    const smoke = stage3Smoke(report);
+    const smoke = stage3Smoke(report, compatChecksOf('stage3'));
     assert.deepEqual(
       smoke.checks.map((c) => [c.check, c.status, c.status_code]),
       [
@@ -177,7 +182,7 @@ describe('seed-compatible renderers', () => {
     );
     assert.equal(smoke.checks[0]?.body, '{"status":"ok"}');
     assert.equal(smoke.started, '2026-01-01T12:00:00Z');
-    const summary = stage3Summary(report, smoke);
+    const summary = stage3Summary(report, compatChecksOf('stage3'), smoke);
     assert.equal(summary.release_gate_exit_code, null);
     assert.equal(summary.status, 'FAIL');
   });

@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { defineCheck, observe } from '../../src/checks/types.ts';
-import { resolveConfig } from '../../src/config/resolve.ts';
+import { canaryCheck } from '../../src/checks/canary.ts';
+import { healthCheck } from '../../src/checks/health.ts';
+import { securityHeadersCheck } from '../../src/checks/security-headers.ts';
+import { type CheckDefinition, defineCheck, observe } from '../../src/checks/types.ts';
+import { resolveConfig } from '../../src/index.ts';
 import type { GoliveConfig } from '../../src/config/schema.ts';
 import { CheckError } from '../../src/core/errors.ts';
 import type { CheckResult, Report } from '../../src/core/result.ts';
@@ -283,16 +286,19 @@ describe('runGate', () => {
 
 describe('checkTimeoutMs', () => {
   it('keeps an explicit timeout, else raises the kind default to fit the requests at their request timeout', () => {
-    const cases: Array<[string, number | undefined, number | undefined, unknown, number]> = [
-      ['health', 15_000, 3000, { timeoutMs: 5000 }, 3000],
-      ['health', 15_000, undefined, { timeoutMs: 5000 }, 15_000],
-      ['health', 15_000, undefined, { timeoutMs: 30_000 }, 32_000],
-      ['canary', 60_000, undefined, { timeoutMs: 30_000, count: 5, intervalMs: 300 }, 153_500],
-      ['security-headers', 30_000, undefined, { timeoutMs: 10_000, paths: ['/a'] }, 52_000],
-      ['t-none', undefined, undefined, {}, 30_000],
+    // The built-in kinds say through `timeoutFor` how their options stretch them; a kind without says nothing.
+    const bare = defineCheck({ kind: 't-none', title: 'none', description: 'no timeout knowledge', options: z.object({}), run: async () => ({ observations: [] }) });
+    const cases: Array<[CheckDefinition, number | undefined, Record<string, unknown>, number]> = [
+      [healthCheck, 3000, { timeoutMs: 5000 }, 3000],
+      [healthCheck, undefined, { timeoutMs: 5000 }, 15_000],
+      [healthCheck, undefined, { timeoutMs: 30_000 }, 32_000],
+      [canaryCheck, undefined, { timeoutMs: 30_000, count: 5, intervalMs: 300 }, 153_500],
+      [securityHeadersCheck, undefined, { timeoutMs: 10_000, paths: ['/a'] }, 52_000],
+      [bare, undefined, {}, 30_000],
     ];
-    for (const [kind, defaultTimeoutMs, timeoutMs, options, expected] of cases) {
-      assert.equal(checkTimeoutMs({ kind, defaultTimeoutMs }, { timeoutMs, options }), expected, `${kind} ${JSON.stringify(options)}`);
+    for (const [def, timeoutMs, options, expected] of cases) {
+      const parsed = def.options.parse(options);
+      assert.equal(checkTimeoutMs(def, { timeoutMs, options: parsed }), expected, `${def.kind} ${JSON.stringify(options)}`);
     }
   });
 });

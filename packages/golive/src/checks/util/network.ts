@@ -34,6 +34,9 @@ const KIND_TEXT: Readonly<Record<NetworkErrorKind, string>> = {
   other: 'request failed',
 };
 
+/** What to do about a certificate golive does not trust (a private CA on staging is the usual cause). */
+export const TLS_HINT = '; for a private CA pass --ca FILE (or set target.tls.ca); --insecure skips verification';
+
 /** Finding code for a failure kind, e.g. `networkCode('HEALTH', 'timeout')` → `HEALTH_TIMEOUT`. */
 export function networkCode(prefix: string, kind: NetworkErrorKind): string {
   return `${prefix}_${NETWORK_FINDING[kind]}`;
@@ -43,6 +46,6 @@ export function networkCode(prefix: string, kind: NetworkErrorKind): string {
 export function networkObservation(prefix: string, ex: HttpFailure, expected: string, name = 'reachable'): Observation {
   return observe(name, false, expected, KIND_TEXT[ex.kind], {
     code: networkCode(prefix, ex.kind),
-    message: `${KIND_TEXT[ex.kind]}: ${describeExchange(ex)}`,
+    message: `${KIND_TEXT[ex.kind]}: ${describeExchange(ex)}${ex.kind === 'tls' ? TLS_HINT : ''}`,
   });
 }

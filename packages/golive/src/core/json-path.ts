@@ -1,6 +1,9 @@
 /**
- * A deliberately small JSON path: `status`, `data.items[0].id`, `meta["content-type"]`, with an optional
- * leading `$` or `$.`. No wildcards or filters: an expectation names one value.
+ * golive's one JSON path dialect, used by the `http` check's expectations and the `load` check's dedup
+ * read-back: `status`, `data.items[0].id`, `meta["content-type"]`, `items.length`, with an optional leading
+ * `$` or `$.`. Deliberately small and strict (validated when the config loads): no wildcards or filters,
+ * because a path names one value. `.length` of an array is its length (a read-back may count the items of a
+ * list); an object's own `length` key still wins, and a string has no `.length` (it is not a count).
  */
 
 /** One step of a path: an object key or an array index. */
@@ -49,8 +52,11 @@ export function getJsonPath(value: unknown, segments: readonly PathSegment[]): {
     if (typeof seg === 'number') {
       if (!Array.isArray(cur) || seg >= cur.length) return { found: false, value: undefined };
       cur = cur[seg];
+    } else if (Array.isArray(cur)) {
+      if (seg !== 'length') return { found: false, value: undefined };
+      cur = cur.length;
     } else {
-      if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, seg)) return { found: false, value: undefined };
+      if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return { found: false, value: undefined };
       cur = (cur as Record<string, unknown>)[seg];
     }
   }

@@ -1,19 +1,28 @@
 /**
  * Presets: ready-made gates. `recommended` is the default of `golive check`; `stage3` and `stage4` reproduce
- * the check sets, variables and artifacts of the stage 3 / stage 4 gate scripts they replace. Presets name
- * kinds only; each kind's schema fills in its defaults (health path, 5 canary pings 300 ms apart, p95 < 1 s).
+ * the check sets, variables and artifacts of the stage 3 / stage 4 gate scripts they replace, and own the
+ * mapping from their checks to the fields of those artifacts. Presets name kinds as data only; each kind's
+ * schema fills in its defaults (health path, 5 canary pings 300 ms apart, p95 < 1 s).
  */
+import type { CheckConfig, GoliveConfig } from '../config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { CheckConfig, GoliveConfig } from './schema.ts';
 
 /** Environment a preset may read (the run's environment, read once). */
 export type PresetEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Which check (by id) stands for each role of a seed artifact set: the stage 4 summary's `health` block comes
+ * from the check with the id under `health`, and so on. The compat writers read results by these ids only.
+ */
+export type CompatChecks = Readonly<Record<string, string>>;
 
 /** A preset: a config built from the environment. */
 export interface Preset {
   /** One sentence for `--help` and docs. */
   description: string;
   build(env: PresetEnv): GoliveConfig;
+  /** For a seed preset: the artifact set it writes and the check behind each of its fields. */
+  compat?: { name: 'stage3' | 'stage4'; checks: CompatChecks };
 }
 
 /** The seed's stage 3 smoke requests (`http` checks); the webhook must refuse an unsigned POST and never 5xx. */
@@ -79,6 +88,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       stages: [{ name: 'go-live', checks: ['health', 'canary', 'security-headers', 'provider-config'], failPolicy: 'continue' }],
       compat: 'stage4',
     }),
+    compat: { name: 'stage4', checks: { health: 'health', canary: 'canary', rootHeaders: 'security-headers', providerConfig: 'provider-config' } },
   },
   stage3: {
     description: `The stage 3 staging pilot: smoke requests (health, CSRF endpoints, unsigned webhook refused, outbox), then the release gate command from ${RELEASE_GATE_ENV} when set; writes qa/stage3/v0.3.0/.`,
@@ -97,6 +107,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       }
       return { checks, stages, compat: 'stage3' };
     },
+    // Smoke entries are the checks of the `smoke` stage; `health` is the one whose JSON payload is the body.
+    compat: { name: 'stage3', checks: { smokeStage: 'smoke', health: 'health', releaseGate: 'release-gate' } },
   },
 };
 
@@ -116,4 +128,10 @@ export function buildPreset(name: string, env: PresetEnv): GoliveConfig {
     );
   }
   return preset.build(env);
+}
+
+/** The check ids behind a seed artifact set (`compat: stage3 | stage4`), from the seed preset that writes it. */
+export function compatChecksOf(name: 'stage3' | 'stage4'): CompatChecks {
+  const preset = Object.values(PRESETS).find((p) => p.compat?.name === name);
+  return preset?.compat?.checks ?? {};
 }
