@@ -149,7 +149,7 @@ const options = z
       ])
       .default({ window: 100, ratio: 0.5 })
       .describe('Stop early on a 5xx spike (false: never).'),
-    timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request timeout (connect, headers, body inactivity) in ms.'),
+    timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request deadline in ms: the whole exchange, from sending to the last body byte.'),
     workers: z.number().int().min(1).max(64).default(1).describe('Worker threads sharing the load (results merge exactly).'),
     transport: z
       .enum(['native', 'undici'])

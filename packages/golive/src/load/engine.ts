@@ -48,7 +48,7 @@ export interface EngineOptions {
   baseUrl: string;
   plan: Plan;
   model: ModelOptions;
-  /** Headers and body inactivity timeout per request (default 10 s). */
+  /** Whole-exchange deadline per request, from sending to the last body byte (default 10 s). */
   timeoutMs?: number;
   /** Side-effect-free requests sent (concurrently, on the pool's connections) before the timed phase. */
   warmup?: WarmupSpec | null;
