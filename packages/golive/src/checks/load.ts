@@ -17,6 +17,7 @@ import type { HttpClient } from '../http/client.ts';
 import { describeReadBack, type ReadBackSpec, type ReadResult, readCount, verifyCounts } from '../load/dedup.ts';
 import type { ModelOptions } from '../load/engine.ts';
 import { formatReplies, resultPercentile } from '../load/check-result.ts';
+import type { WarmupSpec } from '../load/warmup.ts';
 import type { LoadResult } from '../load/result.ts';
 import { runLoad } from '../load/run.ts';
 import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
@@ -126,13 +127,19 @@ const options = z
         z.literal(false),
         z
           .object({
-            requests: z.number().int().min(1).max(10_000).optional().describe('Default: one per connection.'),
-            path: z.string().min(1).default('/').describe('A side-effect-free path.'),
-            method: z.enum(['GET', 'HEAD']).default('GET'),
+            requests: z
+              .number()
+              .int()
+              .min(1)
+              .max(10_000)
+              .optional()
+              .describe('A fixed count, sent at once. Default: adaptive, windows until two window medians agree within 10 % (at most 1000 requests or 3 s).'),
+            path: z.string().min(1).optional().describe("A side-effect-free path. Default: the scenario's own path when its method is GET or HEAD, else /."),
+            method: z.enum(['GET', 'HEAD']).optional(),
           })
           .strict(),
       ])
-      .default({ path: '/', method: 'GET' })
+      .default({})
       .describe('Requests sent before the timed phase so connections are open (false: none).'),
     verify: readBackSchema.optional().describe('Dedup read-back after the run (a JSON count or a /metrics counter, read before and after).'),
     thresholds: z.array(thresholdSchema).default(['p95 < 1000', 'error_rate < 0.01']).describe('k6-style thresholds, e.g. "p95 < 1000", "error_rate < 1%", "dedup == exact".'),
@@ -339,7 +346,7 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
     scenario,
     model,
     timeoutMs: o.timeoutMs,
-    warmup: o.warmup === false ? null : { requests: o.warmup.requests ?? o.concurrency, path: o.warmup.path, method: o.warmup.method },
+    warmup: o.warmup === false ? null : warmupSpec(o.warmup, o.request.method, scenario.request.path, scenario.request.headers ?? {}),
     abortOnSpike: o.abortOn5xx === false ? null : o.abortOn5xx,
     replayHeader: o.replayHeader,
     createdStatus: o.createdStatus,
@@ -483,6 +490,29 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
   }
 
   return judged(obs.some((x) => !x.passed && x.severity !== 'warn') ? 'fail' : 'pass');
+}
+
+/**
+ * The warm-up of a run: the scenario's own request when it is side-effect free (GET or HEAD, a path without
+ * per-request templates), else GET / with a note saying why; a fixed count when the options give one.
+ */
+export function warmupSpec(
+  w: { requests?: number | undefined; path?: string | undefined; method?: 'GET' | 'HEAD' | undefined },
+  scenarioMethod: string,
+  scenarioPath: string,
+  scenarioHeaders: Record<string, string>,
+): WarmupSpec {
+  const method = scenarioMethod.toUpperCase();
+  const fixed = w.requests !== undefined ? { requests: w.requests } : {};
+  if (w.path !== undefined) return { ...fixed, path: w.path, method: w.method ?? 'GET' };
+  const templated = scenarioPath.includes('{{');
+  if ((method === 'GET' || method === 'HEAD') && !templated) {
+    // Per-request values (templates) are not sent literally: those headers are left out of the warm-up.
+    const headers = Object.fromEntries(Object.entries(scenarioHeaders).filter(([, v]) => !v.includes('{{')));
+    return { ...fixed, path: scenarioPath, method, headers };
+  }
+  const why = templated ? 'its path changes per request' : 'it is not side-effect free';
+  return { ...fixed, path: '/', method: w.method ?? 'GET', note: `the scenario's ${method} ${scenarioPath} was not warmed (${why}); GET / was` };
 }
 
 /** The load check kind. */

@@ -6,6 +6,7 @@
  * are the check's. Accepts the seed's `dedup-loadtest.mjs` flags (`--url --total --unique --concurrency --out
  * --source --tenant`) with a scenario file that describes the ingest request (examples/pilot-events.load.json).
  */
+import { describeWarmup } from '../load/warmup.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname, resolve as resolvePath } from 'node:path';
 import { runLoadTest, loadCheck, resultFileText } from '../checks/load.ts';
@@ -77,8 +78,9 @@ Model
       --max-queue <n>      Open model: drop due requests beyond this many waiting
   -w, --workers <n>        Worker threads (results are merged exactly)
       --transport <t>      HTTP client: native (golive's own HTTP/1.1, default) or undici
-      --warmup <n>         Warm-up requests before the timed phase (default: one per connection; 0: none)
-      --warmup-path <p>    Side-effect-free warm-up path (default /)
+      --warmup <n>         Warm-up requests before the timed phase, a fixed count (default: adaptive, windows until two
+                           window medians agree within 10 %, at most 1000 requests or 3 s; 0: none)
+      --warmup-path <p>    Side-effect-free warm-up path (default: the scenario's path when it is a GET or HEAD, else /)
   -t, --timeout <time>     Per-request timeout (default 10s)
 Scenario
       --scenario <file>    JSON or YAML file of load check options (request, sign, verify, thresholds, ...;
@@ -324,6 +326,7 @@ export function renderLoadSummary(r: LoadResult): string {
         : `dedup     ${r.dedup.created} created for ${r.dedup.unique} unique keys / ${r.dedup.total} requests (${r.dedup.exact ? 'exact' : 'MISMATCH'}; ratio ${r.dedup.ratio?.toFixed(4)}) via ${r.dedup.source}`,
     );
   }
+  if (r.warmup) lines.push(`warm-up   ${describeWarmup(r.warmup)}`);
   if (r.stalls.length) lines.push(`stalls    ${r.stalls.length}: ${r.stalls.slice(0, 5).map((s) => `${s.durationMs} ms at ${(s.atMs / 1000).toFixed(1)} s`).join(', ')}`);
   if (r.flags.length) lines.push(`flags     ${r.flags.join(', ')}`);
   if (r.aborted) lines.push(`ABORTED   ${r.aborted.reason}: ${r.aborted.message}`);

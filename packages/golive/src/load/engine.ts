@@ -106,8 +106,9 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
 
   let warmup: LoadResult['warmup'] = null;
   let warmupAbort: AbortInfo | null = null;
-  if (options.warmup && options.warmup.requests > 0 && !options.signal?.aborted) {
-    const outcome = await runWarmup(options.warmup, { pool, fullPath, origin: base.origin, timeoutMs, signal: options.signal, redact });
+  if (options.warmup && options.warmup.requests !== 0 && !options.signal?.aborted) {
+    const connections = model.type === 'closed' ? model.concurrency : model.maxInFlight;
+    const outcome = await runWarmup(options.warmup, { pool, fullPath, origin: base.origin, timeoutMs, connections, signal: options.signal, redact });
     warmup = outcome.warmup;
     warmupAbort = outcome.abort;
   }

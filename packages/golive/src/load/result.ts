@@ -151,7 +151,22 @@ export interface LoadResult {
   /** Notable conditions: STALL, DROPPED, COORDINATED_OMISSION, ABORTED, LOW_SAMPLES. */
   flags: string[];
   aborted: AbortInfo | null;
-  warmup: { requests: number; ok: number; failed: number; durationMs: number } | null;
+  /**
+   * What the warm-up did: requests sent, answered and failed, its time, the request it warmed, why it stopped
+   * (`stable`: two consecutive window medians within 10 %; `max-requests` / `max-time`: its bounds; `fixed`: a
+   * set count) and each window's median latency. `note` says when the scenario's own request was not warmed.
+   */
+  warmup: {
+    requests: number;
+    ok: number;
+    failed: number;
+    durationMs: number;
+    method?: string;
+    path?: string;
+    stoppedBy?: 'fixed' | 'stable' | 'max-requests' | 'max-time' | 'cancelled' | 'no-answer';
+    windowMedianMs?: number[];
+    note?: string;
+  } | null;
   timeline: Timeline;
   errorSamples: ErrorSample[];
   dedup: DedupVerification | null;
@@ -338,6 +353,8 @@ export function mergeResults(parts: readonly LoadResult[], exactSampleLimit = DE
             ok: warmups.reduce((a, w) => a + w.ok, 0),
             failed: warmups.reduce((a, w) => a + w.failed, 0),
             durationMs: Math.max(...warmups.map((w) => w.durationMs)),
+            ...(first.warmup?.method ? { method: first.warmup.method } : {}),
+            ...(first.warmup?.path ? { path: first.warmup.path } : {}),
           },
     timeline,
     errorSamples: parts.flatMap((p) => p.errorSamples).slice(0, MAX_ERROR_SAMPLES),
