@@ -256,6 +256,8 @@ export interface LoadTestDeps {
   now?: () => number;
   /** Headers sent with every load request (the target's auth), below the template's. */
   headers?: Readonly<Record<string, string>>;
+  /** TLS trust for an https target (the target's `target.tls`: `--ca`, `--insecure`). */
+  tls?: { rejectUnauthorized: boolean; ca?: string | readonly string[] | undefined } | undefined;
   /** Progress while the load runs. */
   onProgress?: (event: ProgressEvent) => void;
   /**
@@ -352,6 +354,7 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
     createdStatus: o.createdStatus,
     workers: o.workers,
     transport: o.transport,
+    ...(deps.tls ? { tls: deps.tls } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     redactor: deps.redactor,
     ...(deps.tuneHeap !== undefined ? { tuneHeap: deps.tuneHeap } : {}),
@@ -539,6 +542,7 @@ export const loadCheck = defineCheck({
       signal: ctx.signal,
       now: () => ctx.clock.now(),
       headers: ctx.target.headers,
+      tls: ctx.target.tls,
       onProgress: (e) => ctx.progress(e),
     });
     // Written before judging: a run that cannot be judged still leaves its evidence.

@@ -6,6 +6,7 @@
  * are the check's. Accepts the seed's `dedup-loadtest.mjs` flags (`--url --total --unique --concurrency --out
  * --source --tenant`) with a scenario file that describes the ingest request (examples/pilot-events.load.json).
  */
+import { INSECURE_WARNING, tlsFlags } from './tls-flags.ts';
 import { describeWarmup } from '../load/warmup.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname, resolve as resolvePath } from 'node:path';
@@ -43,6 +44,8 @@ const OPTIONS = {
   warmup: { type: 'string' },
   'warmup-path': { type: 'string' },
   timeout: { type: 'string', short: 't' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
   workers: { type: 'string', short: 'w' },
   transport: { type: 'string' },
   'verify-json': { type: 'string' },
@@ -82,6 +85,8 @@ Model
                            window medians agree within 10 %, at most 1000 requests or 3 s; 0: none)
       --warmup-path <p>    Side-effect-free warm-up path (default: the scenario's path when it is a GET or HEAD, else /)
   -t, --timeout <time>     Per-request timeout (default 10s)
+      --ca <file>          PEM file of CA certificates to trust for an https target (a private CA)
+      --insecure           Do not verify the target's TLS certificate (loud warning)
 Scenario
       --scenario <file>    JSON or YAML file of load check options (request, sign, verify, thresholds, ...;
                            docs/checks.md#load); the flags here override its fields
@@ -354,7 +359,9 @@ export const loadCommand: CliCommand = {
     }
     const opts = parsed.data;
     const redactor = Redactor.fromEnv(io.env);
-    const http = createHttpClient({ baseUrl, redactor, timeoutMs: opts.timeoutMs });
+    const tls = tlsFlags(values, io.cwd);
+    if (tls?.rejectUnauthorized === false) io.stderr.write(`${INSECURE_WARNING}\n`);
+    const http = createHttpClient({ baseUrl, redactor, timeoutMs: opts.timeoutMs, ...(tls ? { tls } : {}) });
     const tty = io.stderr.isTTY === true;
     let lastLine = 0;
     const progress = (e: ProgressEvent) => {
@@ -374,6 +381,7 @@ export const loadCommand: CliCommand = {
         http,
         env: io.env,
         redactor,
+        ...(tls ? { tls: { rejectUnauthorized: tls.rejectUnauthorized ?? true, ...(tls.ca ? { ca: tls.ca } : {}) } } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
         onProgress: progress,
       });

@@ -73,7 +73,8 @@ export interface EngineOptions {
   beforeStart?: () => Promise<number | undefined>;
   /** Key pool of the whole run (for the result), when the plan has keys. */
   keys?: { total: number; unique: number } | null;
-  tls?: { rejectUnauthorized?: boolean };
+  /** TLS trust for an https target: the target's `target.tls` (`--ca`, `--insecure`). */
+  tls?: { rejectUnauthorized?: boolean; ca?: string | readonly string[] | undefined };
   /**
    * HTTP client: golive's own HTTP/1.1 connections (`native`, default: about half the CPU per request) or
    * an undici Pool (`undici`).
@@ -98,6 +99,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     connections: model.type === 'closed' ? model.concurrency : model.maxInFlight,
     connectTimeoutMs: timeoutMs,
     rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
+    ca: options.tls?.ca,
     keepHeaders: keyed ? [replayHeader] : [],
   });
   const basePath = base.pathname.replace(/\/$/, '');

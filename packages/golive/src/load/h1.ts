@@ -62,6 +62,8 @@ export interface H1PoolOptions {
   connectTimeoutMs?: number;
   /** Verify the server's certificate on https (default true). */
   rejectUnauthorized?: boolean;
+  /** Extra CA certificates (PEM) trusted on https: the target's `target.tls.ca` / `--ca`. */
+  ca?: string | readonly string[] | undefined;
   /** Largest response head accepted, status line and headers (default 64 KiB). */
   maxHeaderBytes?: number;
   /** Lower-case response header names passed to onResponseStart; others are not materialised. */
@@ -122,7 +124,7 @@ class Connection implements ResponseSink {
       },
     };
     const socket = o.tls
-      ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) ? undefined : o.host, rejectUnauthorized: o.rejectUnauthorized, ALPNProtocols: ['http/1.1'], onread } as tls.ConnectionOptions)
+      ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) ? undefined : o.host, rejectUnauthorized: o.rejectUnauthorized, ...(o.ca ? { ca: o.ca } : {}), ALPNProtocols: ['http/1.1'], onread } as tls.ConnectionOptions)
       : net.connect({ host: o.host, port: o.port, onread });
     socket.setNoDelay(true);
     this.socket = socket;
@@ -232,6 +234,7 @@ interface Target {
   port: number;
   hostHeader: string;
   rejectUnauthorized: boolean;
+  ca: string | readonly string[] | undefined;
 }
 
 /** A fixed set of keep-alive HTTP/1.1 connections to one origin. */
@@ -265,7 +268,7 @@ export class H1Pool {
     const isTls = u.protocol === 'https:';
     const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     const port = u.port ? Number(u.port) : isTls ? 443 : 80;
-    this.target = { tls: isTls, host, port, hostHeader: u.host, rejectUnauthorized: options.rejectUnauthorized ?? true };
+    this.target = { tls: isTls, host, port, hostHeader: u.host, rejectUnauthorized: options.rejectUnauthorized ?? true, ca: options.ca };
     this.max = Math.max(1, options.connections ?? 1);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.parserShared = new ParserShared({ maxHeaderBytes: options.maxHeaderBytes, keepHeaders: options.keepHeaders });

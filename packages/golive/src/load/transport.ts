@@ -25,6 +25,8 @@ export interface TransportOptions {
   /** Connect (and TLS handshake) limit in ms. */
   connectTimeoutMs: number;
   rejectUnauthorized: boolean;
+  /** Extra CA certificates (PEM) trusted on https. */
+  ca?: string | readonly string[] | undefined;
   /** Lower-case response header names the engine reads (golive's client materialises no others). */
   keepHeaders: readonly string[];
 }
@@ -43,7 +45,7 @@ function loadPool(): typeof UndiciPool {
 /** undici's Pool behind the transport interface. */
 class UndiciTransport implements Transport {
   private readonly pool: UndiciPool;
-  constructor(origin: string, connections: number, timeoutMs: number, rejectUnauthorized: boolean) {
+  constructor(origin: string, connections: number, timeoutMs: number, rejectUnauthorized: boolean, ca: string | readonly string[] | undefined) {
     const Pool = loadPool();
     // undici's per-request timers (headers, body) cost more than the rest of the engine's bookkeeping at
     // tens of thousands of requests per second; the engine's sweep over requests in flight does that job.
@@ -53,7 +55,7 @@ class UndiciTransport implements Transport {
       headersTimeout: 0,
       bodyTimeout: 0,
       keepAliveTimeout: 30_000,
-      connect: { timeout: timeoutMs, rejectUnauthorized },
+      connect: { timeout: timeoutMs, rejectUnauthorized, ...(ca ? { ca: ca as string | string[] } : {}) },
     });
   }
   dispatch(req: H1Request, handler: H1Handler): void {
@@ -73,10 +75,10 @@ class UndiciTransport implements Transport {
 
 /** A transport to `base`'s origin. */
 export function createTransport(base: URL, options: TransportOptions): Transport {
-  const { connections, connectTimeoutMs, rejectUnauthorized } = options;
+  const { connections, connectTimeoutMs, rejectUnauthorized, ca } = options;
   return options.kind === 'undici'
-    ? new UndiciTransport(base.origin, connections, connectTimeoutMs, rejectUnauthorized)
-    : new H1Pool(base, { connections, connectTimeoutMs, rejectUnauthorized, keepHeaders: options.keepHeaders });
+    ? new UndiciTransport(base.origin, connections, connectTimeoutMs, rejectUnauthorized, ca)
+    : new H1Pool(base, { connections, connectTimeoutMs, rejectUnauthorized, ca, keepHeaders: options.keepHeaders });
 }
 
 /** One request; resolves with the status once the body is drained. */
