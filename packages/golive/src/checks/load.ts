@@ -156,6 +156,13 @@ const options = z
       ])
       .default({ window: 100, ratio: 0.5 })
       .describe('Stop early on a 5xx spike (false: never).'),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024 * 1024)
+      .default(16 * 1024 * 1024)
+      .describe('Response body bytes read at most per request; a longer body fails the request (reported, flag BODY_CAP).'),
     timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request deadline in ms: the whole exchange, from sending to the last body byte.'),
     workers: z.number().int().min(1).max(64).default(1).describe('Worker threads sharing the load (results merge exactly).'),
     transport: z
@@ -354,6 +361,7 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
     createdStatus: o.createdStatus,
     workers: o.workers,
     transport: o.transport,
+    maxBodyBytes: o.maxBodyBytes,
     ...(deps.tls ? { tls: deps.tls } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     redactor: deps.redactor,

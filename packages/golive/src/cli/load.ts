@@ -46,6 +46,7 @@ const OPTIONS = {
   timeout: { type: 'string', short: 't' },
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
+  'max-body': { type: 'string' },
   workers: { type: 'string', short: 'w' },
   transport: { type: 'string' },
   'verify-json': { type: 'string' },
@@ -85,6 +86,7 @@ Model
                            window medians agree within 10 %, at most 1000 requests or 3 s; 0: none)
       --warmup-path <p>    Side-effect-free warm-up path (default: the scenario's path when it is a GET or HEAD, else /)
   -t, --timeout <time>     Per-request timeout (default 10s)
+      --max-body <bytes>   Response body bytes read at most per request (default 16777216); a longer body fails it
       --ca <file>          PEM file of CA certificates to trust for an https target (a private CA)
       --insecure           Do not verify the target's TLS certificate (loud warning)
 Scenario
@@ -258,6 +260,8 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
     };
   }
   if (values.timeout !== undefined) input.timeoutMs = parseDuration(values.timeout);
+  const maxBody = int('max-body', values['max-body'], 1);
+  if (maxBody !== undefined) input.maxBodyBytes = maxBody;
   const workers = int('workers', values.workers);
   if (workers !== undefined) input.workers = workers;
   if (values.transport !== undefined) {

@@ -18,7 +18,7 @@ export function classifyError(err: unknown): { kind: NetworkErrorKind; code?: st
   else if (c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED') kind = 'reset';
   else if (/TIMEOUT/.test(c) || c === 'ETIMEDOUT' || e?.name === 'TimeoutError') kind = 'timeout';
   else if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/i.test(c) || /certificate|self[- ]signed|tls|ssl/i.test(message)) kind = 'tls';
-  else if (c.startsWith('HPE_') || e?.name === 'HTTPParserError' || c === 'UND_ERR_INFO' || c === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_INVALID_ARG' || c === 'ERR_INVALID_CHAR' || c === 'ERR_INVALID_HTTP_TOKEN') kind = 'protocol';
+  else if (c.startsWith('HPE_') || e?.name === 'HTTPParserError' || c === 'UND_ERR_INFO' || c === 'UND_ERR_HEADERS_OVERFLOW' || c === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_INVALID_ARG' || c === 'ERR_INVALID_CHAR' || c === 'ERR_INVALID_HTTP_TOKEN') kind = 'protocol';
   else if (e?.name === 'AbortError' || c === 'UND_ERR_ABORTED' || c === 'ABORT_ERR') kind = 'aborted';
   return code === undefined ? { kind, message } : { kind, code, message };
 }

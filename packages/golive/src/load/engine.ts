@@ -73,6 +73,8 @@ export interface EngineOptions {
   beforeStart?: () => Promise<number | undefined>;
   /** Key pool of the whole run (for the result), when the plan has keys. */
   keys?: { total: number; unique: number } | null;
+  /** Response body bytes read at most per request (default 16 MiB); past it the request fails as `other`. */
+  maxBodyBytes?: number;
   /** TLS trust for an https target: the target's `target.tls` (`--ca`, `--insecure`). */
   tls?: { rejectUnauthorized?: boolean; ca?: string | readonly string[] | undefined };
   /**
@@ -137,6 +139,7 @@ export async function runEngine(options: EngineOptions): Promise<LoadResult> {
     sweep,
     replayHeader: keyed ? replayHeader : null,
     reuseHandlers: options.transport !== 'undici',
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   const sched: Scheduler =
     model.type === 'closed'

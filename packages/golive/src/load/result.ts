@@ -148,7 +148,7 @@ export interface LoadResult {
   /** Open model only: actual send − scheduled start. */
   scheduleLag: LatencySummary | null;
   stalls: Stall[];
-  /** Notable conditions: STALL, DROPPED, COORDINATED_OMISSION, ABORTED, LOW_SAMPLES. */
+  /** Notable conditions: STALL, DROPPED, COORDINATED_OMISSION, ABORTED, LOW_SAMPLES, BODY_CAP. */
   flags: string[];
   aborted: AbortInfo | null;
   /**
@@ -207,7 +207,7 @@ function addArrays(a: number[], b: number[], shift: number): number[] {
 }
 
 /** Flags derived from a result's figures (recomputed after merging). */
-export function deriveFlags(r: Pick<LoadResult, 'stalls' | 'requests' | 'latency' | 'latencyUncorrected' | 'aborted' | 'model'>): string[] {
+export function deriveFlags(r: Pick<LoadResult, 'stalls' | 'requests' | 'latency' | 'latencyUncorrected' | 'aborted' | 'model' | 'errorSamples'>): string[] {
   const flags: string[] = [];
   if (r.stalls.length > 0) flags.push('STALL');
   if (r.requests.dropped > 0) flags.push('DROPPED');
@@ -217,6 +217,7 @@ export function deriveFlags(r: Pick<LoadResult, 'stalls' | 'requests' | 'latency
   if (r.model.type === 'open' && c !== null && u !== null && u !== undefined && c > 2 * u && c - u > 10) flags.push('COORDINATED_OMISSION');
   if (r.aborted) flags.push('ABORTED');
   if (r.latency.unsupported.length > 0) flags.push('LOW_SAMPLES');
+  if (r.errorSamples.some((e) => e.message.includes('GOLIVE_BODY_TOO_LARGE'))) flags.push('BODY_CAP');
   return flags;
 }
 

@@ -60,6 +60,12 @@ class RequestHandler implements H1Handler, Completion {
   /** golive's client: bytes [start, end) of its read buffer, copied only when kept (an error body's start). */
   onResponseBody(_c: H1Controller, buf: Buffer, start: number, end: number): void {
     this.bytes += end - start;
+    // A target that streams without end must not cost unbounded time, memory or bandwidth: past the cap the
+    // exchange fails (and its connection closes), reported with the cap.
+    if (this.bytes > this.sender.maxBodyBytes) {
+      _c.abort(bodyTooLarge(this.sender.maxBodyBytes));
+      return;
+    }
     if (this.capture && this.bytes <= 512) this.capture.push(Buffer.from(buf.subarray(start, end)));
   }
   onResponseEnd(): void {
@@ -82,6 +88,16 @@ class RequestHandler implements H1Handler, Completion {
   }
 }
 
+/** Default cap of one response body in a load run (16 MiB). */
+export const DEFAULT_LOAD_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Code of a request failed because its body passed the cap. */
+export const BODY_TOO_LARGE = 'GOLIVE_BODY_TOO_LARGE';
+
+function bodyTooLarge(cap: number): Error {
+  return Object.assign(new Error(`response body over the ${cap}-byte cap (maxBodyBytes); the rest was not read and the connection was closed`), { code: BODY_TOO_LARGE });
+}
+
 /** Options of a {@link RequestSender}. */
 export interface SenderOptions {
   pool: Transport;
@@ -93,6 +109,8 @@ export interface SenderOptions {
   sweep: TimeoutSweep<RequestHandler>;
   /** Lower-case header whose value `true` marks a stored replay; null when replies are not counted. */
   replayHeader: string | null;
+  /** Response body bytes read at most per request; past it the request fails (default {@link DEFAULT_LOAD_MAX_BODY_BYTES}). */
+  maxBodyBytes?: number;
   /**
    * Reuse handlers of finished requests: only on golive's own client, which never calls a handler after its
    * onResponseEnd / onResponseError (no object, and no boxed timestamps, allocated per request).
@@ -105,6 +123,7 @@ export class RequestSender implements Sender {
   readonly recorder: RunRecorder;
   readonly sweep: TimeoutSweep<RequestHandler>;
   readonly replayHeader: string | null;
+  readonly maxBodyBytes: number;
   /** Set by the engine before the first send. */
   scheduler!: Scheduler;
   private readonly pool: Transport;
@@ -131,6 +150,7 @@ export class RequestSender implements Sender {
     this.sweep = options.sweep;
     this.replayHeader = options.replayHeader;
     this.reuseHandlers = options.reuseHandlers;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_LOAD_MAX_BODY_BYTES;
   }
 
   send(local: number, scheduledMs: number, sendMs: number): void {
