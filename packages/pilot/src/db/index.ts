@@ -4,6 +4,7 @@ import { PgliteDb } from './pglite.ts';
 import { PostgresDb } from './postgres.ts';
 import type { Db } from './types.ts';
 
+export { DataDirLockedError } from './dir-lock.ts';
 export type { Db, Queryable, QueryResult, TxOptions } from './types.ts';
 
 /** Thrown when the database role could bypass row-level security; pilot refuses to start. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Mutex } from '../lib/mutex.ts';
+import { type DataDirLock, lockDataDir } from './dir-lock.ts';
 import type { Db, Queryable, QueryResult, TxOptions } from './types.ts';
 
 /** Role the embedded database switches to after migrations, so row-level security applies. */
@@ -14,18 +15,31 @@ export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   readonly #pg: PGlite;
   readonly #mutex = new Mutex();
+  readonly #lock: DataDirLock | undefined;
   #closed = false;
 
-  private constructor(pg: PGlite) {
+  private constructor(pg: PGlite, lock: DataDirLock | undefined) {
     this.#pg = pg;
+    this.#lock = lock;
   }
 
-  /** Opens (and creates when needed) the database in `dataDir`. */
+  /**
+   * Opens (and creates when needed) the database in `dataDir`, holding the directory's exclusive lock
+   * until {@link close}: a second process on the same directory would run its own engine over the same
+   * files and lose acknowledged writes, so it is refused ({@link DataDirLockedError}).
+   */
   static async open(dataDir: string): Promise<PgliteDb> {
-    if (dataDir !== 'memory://' && !dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-    const pg = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
-    await pg.waitReady;
-    return new PgliteDb(pg);
+    const onDisk = dataDir !== 'memory://' && !dataDir.includes('://');
+    if (onDisk) mkdirSync(dataDir, { recursive: true });
+    const lock = onDisk ? await lockDataDir(dataDir) : undefined;
+    try {
+      const pg = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+      await pg.waitReady;
+      return new PgliteDb(pg, lock);
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
   }
 
   get closed(): boolean {
@@ -93,6 +107,11 @@ export class PgliteDb implements Db {
     if (this.#closed) return;
     this.#closed = true;
     // Wait for the transaction in progress, if any, before closing the engine.
-    await this.#mutex.run(() => this.#pg.close());
+    try {
+      await this.#mutex.run(() => this.#pg.close());
+    } finally {
+      // Only once the engine has flushed and closed may another process open the directory.
+      await this.#lock?.release();
+    }
   }
 }
