@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import type pino from 'pino';
 import type { PilotConfig } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
-import { sendError } from './lib/http-errors.ts';
+import { classifyDatabaseError } from './db/errors.ts';
+import { sendError, ServiceUnavailableError } from './lib/http-errors.ts';
 import { clientErrorHandler, SECURITY_HEADERS, securityHeadersMiddleware } from './lib/security-headers.ts';
 import { SIGNATURE_TOLERANCE_SEC } from './lib/signature.ts';
 import { createLogger } from './logger.ts';
@@ -33,7 +34,15 @@ export {
   SECRET_VARIABLES,
   sanitizeConfig,
 } from './config.ts';
-export { DataDirLockedError, type Db, openDatabase, UnsafeDatabaseRoleError } from './db/index.ts';
+export {
+  DatabaseUnavailableError,
+  DataDirLockedError,
+  type Db,
+  isDatabaseUnavailable,
+  openDatabase,
+  UnsafeDatabaseRoleError,
+} from './db/index.ts';
+export { ServiceUnavailableError } from './lib/http-errors.ts';
 export { computeSignature, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
 export { createLogger } from './logger.ts';
 export { hashApiKey, upsertTenant } from './services/tenants.ts';
@@ -215,6 +224,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return sendError(reply, 404, 'not_found', `no route ${req.method} ${path}`);
     });
     app.setErrorHandler((err: FastifyError, req, reply) => {
+      // A dependency that is down or saturated (database timeouts and lost connections, a full queue):
+      // 503 with Retry-After on every route, never "500 internal".
+      const unavailable = err instanceof ServiceUnavailableError ? err : classifyDatabaseError(err);
+      if (unavailable instanceof ServiceUnavailableError) {
+        req.log.warn({ err: { message: unavailable.message, code: unavailable.errorCode } }, 'service unavailable');
+        reply.header('retry-after', String(unavailable.retryAfterSec));
+        return sendError(reply, 503, unavailable.errorCode, unavailable.message);
+      }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
       if (status >= 500) {
         req.log.error({ err }, 'request failed');

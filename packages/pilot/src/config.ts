@@ -99,6 +99,9 @@ export const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected 1-32 characters of A-Z a-z 0-9 _ . -')
     .default('k1'),
+  // --- behaviour under faults and hostile clients (kept together; see docs/CONFIGURATION.md) ---
+  DATABASE_QUERY_TIMEOUT_MS: intFromEnv(100, 600_000).default(5_000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: intFromEnv(50, 600_000).default(2_000),
 });
 
 /** Names of every variable the schema knows, in declaration order. */
@@ -137,6 +140,11 @@ export interface PilotConfig {
   drainDelayMs: number;
   shutdownGraceMs: number;
   bootstrap: { tenantId: string; apiKey: string; signingSecret: string; keyId: string } | undefined;
+  // --- behaviour under faults and hostile clients ---
+  /** Client-side limit of one database statement; PostgreSQL's statement_timeout is set to it too. */
+  databaseQueryTimeoutMs: number;
+  /** Longest wait for a database connection (pool acquire and connect; PGlite's single connection). */
+  databaseAcquireTimeoutMs: number;
 }
 
 /** One problem found in the environment: the variable and what was expected. Never the value. */
@@ -265,6 +273,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
               keyId: e.PILOT_BOOTSTRAP_KEY_ID,
             }
           : undefined,
+      databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     },
   };
 }
@@ -324,6 +334,8 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     drainDelayMs: c.drainDelayMs,
     shutdownGraceMs: c.shutdownGraceMs,
     bootstrapTenant: c.bootstrap ? { tenantId: c.bootstrap.tenantId, keyId: c.bootstrap.keyId } : '[unset]',
+    databaseQueryTimeoutMs: c.databaseQueryTimeoutMs,
+    databaseAcquireTimeoutMs: c.databaseAcquireTimeoutMs,
   };
 }
 

@@ -9,7 +9,23 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { lockSocketPath } from '../../src/db/dir-lock.ts';
 import { testEnv } from '../helpers.ts';
-import { httpRequest, spawnServer, startServer } from '../server-process-helpers.ts';
+import { httpRequest, type Spawned, spawnServer, startServer } from '../server-process-helpers.ts';
+
+/** The exit code of a process expected to refuse to start; one still running after 20 s is killed: fail. */
+async function refusal(p: Spawned): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    p.exited,
+    new Promise<'running'>((resolve) => {
+      timer = setTimeout(() => resolve('running'), 20_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (code !== 'running') return code;
+  p.child.kill('SIGKILL');
+  await p.exited;
+  assert.fail(`a second process started on the same data directory:\n${p.stdout().slice(-2000)}`);
+}
 
 const env = (dataDir: string, extra: Record<string, string> = {}) =>
   testEnv({ PORT: '0', LOG_LEVEL: 'info', PILOT_DATA_DIR: dataDir, DRAIN_DELAY_MS: '0', ...extra });
@@ -19,7 +35,7 @@ test('a second process on a held data directory exits 1 naming the holder; the f
   const first = await startServer(env(join(dir, 'data')));
   try {
     const second = spawnServer(env(join(dir, 'data')));
-    const code = await second.exited;
+    const code = await refusal(second);
     assert.equal(code, 1, `second process: exit ${code}\n${second.stdout()}\n${second.stderr()}`);
     assert.match(second.stdout(), new RegExp(`in use by pid ${first.child.pid}\\b`));
     assert.match(second.stdout(), /PILOT_ERR_DATA_DIR_LOCKED/);
@@ -38,7 +54,7 @@ test('rolling restart on PGlite: the new process is refused while the old one dr
   try {
     old.child.kill('SIGTERM');
     const early = spawnServer(env(data));
-    assert.equal(await early.exited, 1, early.stdout());
+    assert.equal(await refusal(early), 1, early.stdout());
     assert.match(early.stdout(), new RegExp(`in use by pid ${old.child.pid}\\b`));
     assert.equal(await old.exited, 0);
     assert.ok(!existsSync(lockSocketPath(data)), 'a clean exit removes the lock socket');
