@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import type pino from 'pino';
 import type { PilotConfig } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
@@ -14,6 +12,7 @@ import { clientErrorHandler, SECURITY_HEADERS, securityHeadersMiddleware } from 
 import { SIGNATURE_TOLERANCE_SEC } from './lib/signature.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, registerHttpMetrics } from './plugins/metrics.ts';
+import { type RateLimits, registerRateLimits } from './plugins/rate-limit.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { stripeRoutes } from './routes/stripe.ts';
@@ -106,11 +105,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     http: { connectionsCheckingInterval: 250 },
     // A bad URL (400) or an over-long path parameter (414) is answered before any hook: add the headers
     // here, and never echo the path (it may be kilobytes long, and it is the client's bytes).
+    // They count against the client address's budget like 404s.
     frameworkErrors: (err, req, reply) => {
       securityHeadersMiddleware(req.raw, reply.raw, () => {});
       reply.header('x-request-id', req.id);
-      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'uri_too_long', 'a path segment is too long');
-      return sendError(reply, 400, 'bad_url', 'the URL is not valid');
+      const answer = () =>
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? sendError(reply, 414, 'uri_too_long', 'a path segment is too long')
+          : sendError(reply, 400, 'bad_url', 'the URL is not valid');
+      const limits = (app as FastifyInstance & { pilot?: { rateLimits?: RateLimits } }).pilot?.rateLimits;
+      if (!limits) return answer();
+      limits.limitAnonymous(req, reply).then(
+        (limited) => {
+          if (!limited) answer();
+        },
+        () => answer(),
+      );
     },
     forceCloseConnections: 'idle',
     // A hop count becomes fastify's function form: trust the nearest N proxies.
@@ -149,11 +159,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         keyId: config.bootstrap.keyId,
       });
     }
-    const redis = config.redisUrl
-      ? new Redis(config.redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: 1, lazyConnect: false })
-      : undefined;
-    redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
-
     const metrics = createMetrics();
     const state = options.state ?? { shuttingDown: false, startedAt: Date.now() };
     app.decorate('pilot', {
@@ -170,6 +175,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       notifier: createNotifier(db, { mode: config.notifyMode, smtpUrl: config.smtpUrl, emailFrom: config.emailFrom }),
       state,
       version: PILOT_VERSION,
+      // Set once the limiter is registered below (its hook must run after the security headers').
+      rateLimits: undefined as unknown as RateLimits,
     });
     app.decorateRequest('tenant', null);
     app.decorateRequest('rawBody', null);
@@ -204,18 +211,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return sendError(reply, 503, 'shutting_down', 'the server is shutting down; retry on another instance');
     });
     await app.register(cookie);
-    await app.register(rateLimit, {
-      global: true,
-      max: config.rateLimitMax,
-      timeWindow: config.rateLimitWindowMs,
-      // After authentication, so an API's budget is its tenant's, whatever address it calls from.
-      hook: 'preHandler',
-      keyGenerator: (req) => (req.tenant ? `tenant:${req.tenant.tenantId}` : `ip:${req.ip}`),
-      enableDraftSpec: true,
-      ...(redis ? { redis, nameSpace: options.rateLimitNameSpace ?? 'pilot-ratelimit-' } : {}),
-      // A Redis outage must not take the API down with it; limits resume when Redis is back.
-      skipOnError: true,
+    const rateLimits = await registerRateLimits(app, {
+      config,
+      registry: metrics.registry,
+      ...(options.rateLimitNameSpace ? { nameSpace: options.rateLimitNameSpace } : {}),
+      log: logger,
     });
+    app.pilot.rateLimits = rateLimits;
     registerHttpMetrics(app, metrics);
 
     app.setNotFoundHandler((req, reply) => {
@@ -257,7 +259,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addHook('onClose', async () => {
       clearInterval(pruneTimer);
       app.pilot.notifier.close();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await rateLimits.close();
       if (ownsDb) await db.close();
     });
     return app;
