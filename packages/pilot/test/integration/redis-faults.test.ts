@@ -104,8 +104,6 @@ test('Redis refused, then back: bounded latency, readiness 200, limiter warn, ci
   const app = await makeApp(appEnv(port));
   try {
     const baseline = p99(await measure(app, 30));
-    assert.deepEqual(await limiterState(app), { ready: 200, detailedStatus: 200, overall: 'pass', limiter: 'pass', circuit: '0' });
-
     await stopRedis(redis);
     const refused = p99(await measure(app, 30));
     t.diagnostic(`p99 with Redis up ${baseline} ms; refused ${refused} ms`);
@@ -131,9 +129,9 @@ test('Redis hung (CLIENT PAUSE): bounded latency while paused, circuit closes af
     await admin.call('CLIENT', 'PAUSE', '4000', 'ALL');
     const t0 = Date.now();
     const paused = p99(await measure(app, 30));
-    assert.ok(Date.now() - t0 < 4_000, 'the measurement outlasted the pause: it proves nothing');
     t.diagnostic(`p99 with Redis up ${baseline} ms; paused ${paused} ms`);
     assert.ok(paused <= baseline + EXTRA_BOUND_MS, `p99 ${paused} ms with Redis paused (baseline ${baseline} ms)`);
+    assert.ok(Date.now() - t0 < 4_000, 'the measurement outlasted the pause: it proves nothing');
     const during = await limiterState(app);
     assert.equal(during.ready, 200);
     assert.equal(during.limiter, 'warn');
