@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { lockSocketPath } from '../../src/db/dir-lock.ts';
+import { DataDirLockedError, lockDataDir, lockSocketPath } from '../../src/db/dir-lock.ts';
 import { testEnv } from '../helpers.ts';
 import { httpRequest, type Spawned, spawnServer, startServer } from '../server-process-helpers.ts';
 
@@ -90,6 +90,31 @@ test('a lock left by a process killed with -9 is stale: pilot takes it over and 
       s.child.kill('SIGTERM');
       assert.equal(await s.exited, 0);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('starters racing for a stale lock: exactly one takes it over, the others are refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pilot-lock-'));
+  try {
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(lockSocketPath(dir))}, () => console.log('bound'))`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => lockDataDir(dir)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(won.length, 1, `${won.length} starters hold the lock at once`);
+    for (const r of refused) assert.ok((r as PromiseRejectedResult).reason instanceof DataDirLockedError, String((r as PromiseRejectedResult).reason));
+    await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lockDataDir>>>).value.release();
+    // Released: the next one gets it.
+    const again = await lockDataDir(dir);
+    await again.release();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
