@@ -28,9 +28,10 @@ const NETWORK_CODES = new Set([
 // insufficient resources (53, e.g. too many connections), query cancelled by statement_timeout
 // (57014), server shutting down or starting (57P01-57P03).
 const SQLSTATE_UNAVAILABLE = /^(08|53)|^57014$|^57P0[123]$/;
-// node-postgres reports its own timeouts and lost connections as plain Errors with these messages.
+// node-postgres reports its own timeouts and lost connections as plain Errors with these messages;
+// both drivers refuse work once closed (a request still running while the process shuts down).
 const DRIVER_MESSAGES =
-  /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection error and is not queryable|Client was closed and is not queryable/i;
+  /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end on the pool|PGlite is clos(ed|ing)/i;
 
 /** Whether `err` means the database is unavailable (retry later) rather than a bug or a bad request. */
 export function isDatabaseUnavailable(err: unknown): boolean {

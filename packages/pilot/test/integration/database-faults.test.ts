@@ -152,3 +152,28 @@ test('PGlite: its one connection held past the acquire timeout → 503 + Retry-A
     await app.close();
   }
 });
+
+test('errors that mean "unavailable" are told apart from bugs and bad requests', async () => {
+  const { isDatabaseUnavailable } = await import('../../src/db/errors.ts');
+  const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+  const cases: Array<[unknown, boolean]> = [
+    [withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), true],
+    [withCode('read ECONNRESET', 'ECONNRESET'), true],
+    [new Error('timeout exceeded when trying to connect'), true],
+    [new Error('Query read timeout'), true],
+    [new Error('Connection terminated unexpectedly'), true],
+    [new Error('Cannot use a pool after calling end on the pool'), true],
+    [new Error('PGlite is closed'), true],
+    [withCode('canceling statement due to statement timeout', '57014'), true],
+    [withCode('sorry, too many clients already', '53300'), true],
+    [withCode('terminating connection due to administrator command', '57P01'), true],
+    [withCode('the database system is starting up', '57P03'), true],
+    [withCode('connection failure', '08006'), true],
+    [withCode('duplicate key value violates unique constraint', '23505'), false],
+    [withCode('syntax error at or near "SELEC"', '42601'), false],
+    [withCode('invalid input syntax for type uuid', '22P02'), false],
+    [new TypeError('cannot read properties of undefined'), false],
+    ['not an error', false],
+  ];
+  for (const [err, expected] of cases) assert.equal(isDatabaseUnavailable(err), expected, String((err as Error).message ?? err));
+});
