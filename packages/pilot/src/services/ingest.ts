@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
+import { ServiceUnavailableError } from '../lib/http-errors.ts';
 
 /** Input of {@link ingestEvent}: everything already authenticated and validated. */
 export interface IngestRequest {
@@ -205,7 +206,12 @@ export class IngestQueue {
         this.#db,
         batch.map((p) => p.request),
       );
-    } catch {
+    } catch (err) {
+      // The database is unavailable: retrying each request alone would only multiply the wait.
+      if (err instanceof ServiceUnavailableError) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
       // Rolled back as a whole: nothing of it is stored. Each request alone gets its own answer or error.
       for (const p of batch) await ingestEvent(this.#db, p.request).then(p.resolve, p.reject);
       return;
