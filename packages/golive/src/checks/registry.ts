@@ -6,6 +6,7 @@ import { healthCheck } from './health.ts';
 import { canaryCheck } from './canary.ts';
 import { exposureCheck } from './exposure.ts';
 import { httpCheck } from './http.ts';
+import { idempotencyCheck } from './idempotency.ts';
 import { loadCheck } from './load.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
@@ -22,6 +23,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   exposureCheck,
   healthCheck,
   httpCheck,
+  idempotencyCheck,
   loadCheck,
   providerConfigCheck,
   rateLimitCheck,

@@ -9,6 +9,7 @@ import { canaryCheck } from '../../src/checks/canary.ts';
 import { commandCheck } from '../../src/checks/command.ts';
 import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
+import { idempotencyCheck } from '../../src/checks/idempotency.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
 import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
@@ -31,6 +32,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [providerConfigCheck, 'provider-config.ts', 'PROVIDER', false],
   [commandCheck, 'command.ts', 'COMMAND', false],
   [rateLimitCheck, 'rate-limit.ts', 'RATE_LIMIT', false],
+  [idempotencyCheck, 'idempotency.ts', 'IDEMPOTENCY', false],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
