@@ -11,6 +11,7 @@ import { loadCheck } from './load.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
 import { rateLimitCheck } from './rate-limit.ts';
+import { recoveryCheck } from './recovery.ts';
 import { tlsCheck } from './tls.ts';
 import { commandCheck } from './command.ts';
 import type { CheckDefinition } from './types.ts';
@@ -27,6 +28,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   loadCheck,
   providerConfigCheck,
   rateLimitCheck,
+  recoveryCheck,
   securityHeadersCheck,
   tlsCheck,
 ];

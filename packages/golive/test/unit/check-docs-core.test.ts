@@ -12,6 +12,7 @@ import { httpCheck } from '../../src/checks/http.ts';
 import { idempotencyCheck } from '../../src/checks/idempotency.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
 import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
+import { recoveryCheck } from '../../src/checks/recovery.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
 
@@ -33,6 +34,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [commandCheck, 'command.ts', 'COMMAND', false],
   [rateLimitCheck, 'rate-limit.ts', 'RATE_LIMIT', false],
   [idempotencyCheck, 'idempotency.ts', 'IDEMPOTENCY', false],
+  [recoveryCheck, 'recovery.ts', 'RECOVERY', false],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
