@@ -23,7 +23,7 @@ import type { Observation } from '../core/result.ts';
 import { type HttpExchange, bodyText, describeExchange } from '../http/client.ts';
 import { createSigner, type Signer } from '../load/signing.ts';
 import type { IdempotencyData, IdempotencyProbeData } from './idempotency.data.ts';
-import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
+import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { headersOption, pathOption, requestTimeoutOption } from './util/options.ts';
 import { parseRetryAfter } from './util/rate-limit-headers.ts';
 import { signOptionSchema } from './util/sign-option.ts';

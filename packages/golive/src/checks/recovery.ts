@@ -8,13 +8,13 @@
  * It acts on the target on purpose (a mutating kind, under the runner's safety rule) and is bounded by its
  * budget: a command still running then is stopped with its process group.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
 import type { Observation } from '../core/result.ts';
 import { excerpt } from '../core/redact.ts';
 import type { RecoveryData, RecoveryPollData } from './recovery.data.ts';
-import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
+import { type CheckOutcome, defineCheck, observe } from './types.ts';
+import { runCommand } from './util/run-command.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const options = z
@@ -35,54 +35,6 @@ const options = z
 
 /** Options of the `recovery` check. */
 export type RecoveryOptions = z.output<typeof options>;
-
-const MAX_OUTPUT = 64 * 1024;
-
-/** Runs the command in its own process group, stopped at `deadline`; resolves with its exit and output. */
-function runCommand(command: string | string[], env: Record<string, string>, ctx: CheckContext, deadlineMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) base[k] = v;
-    const [file, ...args] = Array.isArray(command) ? command : [command];
-    let child: ChildProcess;
-    try {
-      child = spawn(file as string, args, { env: { ...base, ...env }, shell: !Array.isArray(command), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      resolve({ code: null, output: `cannot start: ${(err as Error).message}`, timedOut: false });
-      return;
-    }
-    let output = '';
-    const add = (c: Buffer) => {
-      output = (output + c.toString('utf8')).slice(-MAX_OUTPUT);
-    };
-    child.stdout?.on('data', add);
-    child.stderr?.on('data', add);
-    let timedOut = false;
-    const kill = () => {
-      if (child.pid === undefined || child.exitCode !== null) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        kill();
-      },
-      Math.max(0, deadlineMs - Date.now()),
-    );
-    const onAbort = () => kill();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (err) => add(Buffer.from(`\n${err.message}`)));
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      resolve({ code, output, timedOut });
-    });
-  });
-}
 
 /** The `recovery` check kind. */
 export const recoveryCheck = defineCheck<typeof options, RecoveryData>({

@@ -8,6 +8,7 @@ import { exposureCheck } from './exposure.ts';
 import { httpCheck } from './http.ts';
 import { idempotencyCheck } from './idempotency.ts';
 import { loadCheck } from './load.ts';
+import { outageCheck } from './outage.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
 import { rateLimitCheck } from './rate-limit.ts';
@@ -26,6 +27,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   httpCheck,
   idempotencyCheck,
   loadCheck,
+  outageCheck,
   providerConfigCheck,
   rateLimitCheck,
   recoveryCheck,

@@ -11,6 +11,7 @@ import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
 import { idempotencyCheck } from '../../src/checks/idempotency.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
+import { outageCheck } from '../../src/checks/outage.ts';
 import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
 import { recoveryCheck } from '../../src/checks/recovery.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
@@ -35,6 +36,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [rateLimitCheck, 'rate-limit.ts', 'RATE_LIMIT', false],
   [idempotencyCheck, 'idempotency.ts', 'IDEMPOTENCY', false],
   [recoveryCheck, 'recovery.ts', 'RECOVERY', false],
+  [outageCheck, 'outage.ts', 'OUTAGE', false],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {

@@ -104,7 +104,7 @@ export function parseRateLimitHeaders(headers: Headers, nowMs: number): RateLimi
   if (retry !== undefined) info.retryAfterSec = retry;
   const rl = first(headers, 'ratelimit');
   const policy = first(headers, 'ratelimit-policy');
-  if (rl !== undefined && rl.includes(';') && !rl.includes('remaining=')) {
+  if (rl?.includes(';') && !rl.includes('remaining=')) {
     const p = firstItemParams(rl);
     const r = number(p.r);
     const t = number(p.t);
