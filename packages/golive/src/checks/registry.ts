@@ -16,6 +16,7 @@ import { rateLimitCheck } from './rate-limit.ts';
 import { recoveryCheck } from './recovery.ts';
 import { tlsCheck } from './tls.ts';
 import { commandCheck } from './command.ts';
+import { drainCheck } from './drain.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
@@ -23,6 +24,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   // kinds are added here, one import each
   canaryCheck,
   commandCheck,
+  drainCheck,
   exposureCheck,
   healthCheck,
   httpCheck,

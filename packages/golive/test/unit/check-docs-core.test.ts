@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { canaryCheck } from '../../src/checks/canary.ts';
 import { commandCheck } from '../../src/checks/command.ts';
+import { drainCheck } from '../../src/checks/drain.ts';
 import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
 import { idempotencyCheck } from '../../src/checks/idempotency.ts';
@@ -39,6 +40,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [recoveryCheck, 'recovery.ts', 'RECOVERY', false],
   [outageCheck, 'outage.ts', 'OUTAGE', false],
   [startupCheck, 'startup.ts', 'STARTUP', false],
+  [drainCheck, 'drain.ts', 'DRAIN', false],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
