@@ -9,7 +9,9 @@ import { Redis } from 'ioredis';
 import type pino from 'pino';
 import type { PilotConfig } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
+import { isDatabaseDataError } from './lib/db-errors.ts';
 import { sendError } from './lib/http-errors.ts';
+import { checkJsonBody, JsonBodyError } from './lib/json-guard.ts';
 import { SIGNATURE_TOLERANCE_SEC } from './lib/signature.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, registerHttpMetrics } from './plugins/metrics.ts';
@@ -140,10 +142,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // One JSON parser for the whole app; it keeps the raw bytes for HMAC and Stripe verification.
     // Every other content type is answered 415 by fastify.
     const jsonParser = app.getDefaultJsonParser('error', 'error');
+    const jsonLimits = { maxDepth: config.jsonMaxDepth, maxBytes: config.jsonMaxBytes };
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
       const buf = body as Buffer;
       req.rawBody = buf;
+      // What JSON.parse accepts but jsonb refuses (or what would hurt later) is a 400 before parsing.
+      const problem = checkJsonBody(buf, jsonLimits);
+      if (problem) return done(problem, undefined);
       jsonParser(req, buf.toString('utf8'), done);
     });
 
@@ -190,6 +196,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?', 1)[0]}`));
     app.setErrorHandler((err: FastifyError, req, reply) => {
+      // Client data the database refused despite validation is the client's problem, never a 5xx.
+      if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the request data');
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
       if (status >= 500) {
         req.log.error({ err }, 'request failed');
@@ -234,6 +242,7 @@ const FST_CODES: Record<string, string> = {
 };
 
 function errorCode(err: FastifyError): string {
+  if (err instanceof JsonBodyError) return err.code;
   if (err.code && FST_CODES[err.code]) return FST_CODES[err.code]!;
   // secure-json-parse refuses __proto__ / constructor.prototype keys with a SyntaxError.
   if (err instanceof SyntaxError) return 'body_invalid_json';

@@ -79,6 +79,8 @@ export const envSchema = z.object({
   RATE_LIMIT_MAX: intFromEnv(1, 1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: intFromEnv(100, 86_400_000).default(60_000),
   BODY_LIMIT_BYTES: intFromEnv(64, 100 * 1024 * 1024).default(64 * 1024),
+  JSON_MAX_BYTES: intFromEnv(64, 100 * 1024 * 1024).optional(),
+  JSON_MAX_DEPTH: intFromEnv(1, 1000).default(64),
   REQUEST_TIMEOUT_MS: intFromEnv(1000, 600_000).default(30_000),
   HEADERS_TIMEOUT_MS: intFromEnv(1000, 600_000).default(10_000),
   KEEP_ALIVE_TIMEOUT_MS: intFromEnv(1000, 600_000).default(72_000),
@@ -131,6 +133,10 @@ export interface PilotConfig {
   rateLimitMax: number;
   rateLimitWindowMs: number;
   bodyLimitBytes: number;
+  /** Largest JSON body accepted (default and upper bound: bodyLimitBytes). */
+  jsonMaxBytes: number;
+  /** Deepest nesting of arrays and objects accepted in a JSON body. */
+  jsonMaxDepth: number;
   requestTimeoutMs: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -219,6 +225,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     if (e.PILOT_DATA_DIR === 'memory://')
       issues.push({ variable: 'PILOT_DATA_DIR', message: 'memory:// loses data at restart; not allowed in production' });
   }
+  if (e.JSON_MAX_BYTES !== undefined && e.JSON_MAX_BYTES > e.BODY_LIMIT_BYTES) {
+    issues.push({ variable: 'JSON_MAX_BYTES', message: 'must not exceed BODY_LIMIT_BYTES' });
+  }
   if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     issues.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' });
   }
@@ -251,6 +260,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       rateLimitMax: e.RATE_LIMIT_MAX,
       rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      jsonMaxBytes: e.JSON_MAX_BYTES ?? e.BODY_LIMIT_BYTES,
+      jsonMaxDepth: e.JSON_MAX_DEPTH,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
@@ -318,6 +329,8 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     rateLimitMax: c.rateLimitMax,
     rateLimitWindowMs: c.rateLimitWindowMs,
     bodyLimitBytes: c.bodyLimitBytes,
+    jsonMaxBytes: c.jsonMaxBytes,
+    jsonMaxDepth: c.jsonMaxDepth,
     requestTimeoutMs: c.requestTimeoutMs,
     headersTimeoutMs: c.headersTimeoutMs,
     keepAliveTimeoutMs: c.keepAliveTimeoutMs,

@@ -96,15 +96,17 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
       async (tx) => {
         const count = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
         const rows = await tx.query<EventRow>(
-          `SELECT id::text AS id, idempotency_key, payload, created_at FROM events
+          `SELECT id::text AS id, idempotency_key, payload::text AS payload, created_at FROM events
            ORDER BY created_at DESC, id LIMIT $1`,
           [limit],
         );
-        return { count: count.rows[0]?.n ?? 0, events: rows.rows.map(toEvent) };
+        return { count: count.rows[0]?.n ?? 0, events: rows.rows };
       },
       { tenantId: tenant.tenantId },
     );
-    return result;
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"count":${result.count},"events":[${result.events.map(eventJson).join(',')}]}`);
   });
 
   app.get('/v1/events/:id', async (req, reply) => {
@@ -113,7 +115,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const r = await db.tx(
       (tx) =>
         tx.query<EventRow>(
-          'SELECT id::text AS id, idempotency_key, payload, created_at FROM events WHERE id = $1',
+          'SELECT id::text AS id, idempotency_key, payload::text AS payload, created_at FROM events WHERE id = $1',
           [id],
         ),
       { tenantId: req.tenant!.tenantId },
@@ -121,7 +123,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const row = r.rows[0];
     // Another tenant's event is indistinguishable from a missing one: RLS hides it.
     if (!row) return sendError(reply, 404, 'not_found', 'no such event');
-    return toEvent(row);
+    return reply.type('application/json; charset=utf-8').send(eventJson(row));
   });
 
   app.delete('/v1/events/:id', async (req, reply) => {
@@ -138,17 +140,19 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
 interface EventRow {
   id: string;
   idempotency_key: string;
-  payload: unknown;
+  /** The stored jsonb as PostgreSQL prints it: valid JSON by construction. */
+  payload: string;
   created_at: Date | string;
 }
 
-function toEvent(r: EventRow) {
-  return {
-    id: r.id,
-    idempotencyKey: r.idempotency_key,
-    payload: r.payload,
-    createdAt: r.created_at instanceof Date ? r.created_at.toISOString() : new Date(r.created_at).toISOString(),
-  };
+/**
+ * One event as JSON text. The payload is spliced in as the database printed it rather than parsed and
+ * serialised again: a row stored before depth caps existed (thousands of levels) would otherwise make
+ * serialisation throw, and with it every read of the tenant's events.
+ */
+function eventJson(r: EventRow): string {
+  const createdAt = r.created_at instanceof Date ? r.created_at.toISOString() : new Date(r.created_at).toISOString();
+  return `{"id":${JSON.stringify(r.id)},"idempotencyKey":${JSON.stringify(r.idempotency_key)},"payload":${r.payload},"createdAt":"${createdAt}"}`;
 }
 
 function signatureMessage(reason: string): string {
