@@ -103,6 +103,9 @@ export const envSchema = z.object({
     .default('k1'),
 });
 
+/** The parsed environment: one typed value per variable of {@link envSchema}. */
+type Env = z.infer<typeof envSchema>;
+
 /** Names of every variable the schema knows, in declaration order. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
@@ -188,53 +191,61 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       });
     }
   }
-  const parsed = envSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      issues.push({
-        variable: String(i.path[0] ?? '(environment)'),
-        // zod messages for type errors can quote the received value; keep only the expectation.
-        message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
-      });
+  // Each variable is parsed on its own, and the cross-variable rules below run on whatever parsed, so one
+  // run names every problem (a malformed PORT does not hide a missing ADMIN_TOKEN).
+  const v: Partial<Env> = {};
+  for (const key of Object.keys(envSchema.shape) as (keyof Env)[]) {
+    const r = envSchema.shape[key].safeParse(input[key]);
+    if (r.success) (v as Record<string, unknown>)[key] = r.data;
+    else {
+      for (const i of r.error.issues) {
+        issues.push({
+          variable: key,
+          // zod messages for type errors can quote the received value; keep only the expectation.
+          message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
+        });
+      }
     }
-    return { ok: false, issues };
   }
-  const e = parsed.data;
-  const production = e.APP_ENV === 'production';
+  /** Whether the variable was given at all (even if malformed: a malformed value is not also "missing"). */
+  const given = (name: keyof Env) => input[name] !== undefined;
+  const production = v.APP_ENV === 'production';
 
-  if (e.STRIPE_WEBHOOK_SECRET && e.STRIPE_SIGNING_SECRET && e.STRIPE_WEBHOOK_SECRET !== e.STRIPE_SIGNING_SECRET) {
+  if (v.STRIPE_WEBHOOK_SECRET && v.STRIPE_SIGNING_SECRET && v.STRIPE_WEBHOOK_SECRET !== v.STRIPE_SIGNING_SECRET) {
     issues.push({
       variable: 'STRIPE_SIGNING_SECRET',
       message: 'differs from STRIPE_WEBHOOK_SECRET (it is an alias): set only one',
     });
   }
-  const stripeWebhookSecret = e.STRIPE_WEBHOOK_SECRET ?? e.STRIPE_SIGNING_SECRET;
-  if (e.NOTIFY_MODE === 'smtp') {
-    if (!e.SMTP_URL) issues.push({ variable: 'SMTP_URL', message: 'required when NOTIFY_MODE=smtp' });
-    if (!e.EMAIL_FROM) issues.push({ variable: 'EMAIL_FROM', message: 'required when NOTIFY_MODE=smtp' });
+  const stripeWebhookSecret = v.STRIPE_WEBHOOK_SECRET ?? v.STRIPE_SIGNING_SECRET;
+  if (v.NOTIFY_MODE === 'smtp') {
+    if (!given('SMTP_URL')) issues.push({ variable: 'SMTP_URL', message: 'required when NOTIFY_MODE=smtp' });
+    if (!given('EMAIL_FROM')) issues.push({ variable: 'EMAIL_FROM', message: 'required when NOTIFY_MODE=smtp' });
   }
   if (production) {
-    if (!e.ADMIN_TOKEN) issues.push({ variable: 'ADMIN_TOKEN', message: 'required when APP_ENV=production' });
-    if (!stripeWebhookSecret)
+    if (!given('ADMIN_TOKEN')) issues.push({ variable: 'ADMIN_TOKEN', message: 'required when APP_ENV=production' });
+    if (!given('STRIPE_WEBHOOK_SECRET') && !given('STRIPE_SIGNING_SECRET'))
       issues.push({ variable: 'STRIPE_WEBHOOK_SECRET', message: 'required when APP_ENV=production' });
-    if (!e.DATABASE_URL && !e.PILOT_DATA_DIR)
+    if (!given('DATABASE_URL') && !given('PILOT_DATA_DIR'))
       issues.push({
         variable: 'DATABASE_URL',
         message: 'required when APP_ENV=production (or set PILOT_DATA_DIR to choose the embedded data directory)',
       });
-    if (e.PILOT_DATA_DIR === 'memory://')
+    if (v.PILOT_DATA_DIR === 'memory://')
       issues.push({ variable: 'PILOT_DATA_DIR', message: 'memory:// loses data at restart; not allowed in production' });
   }
-  if (e.JSON_MAX_BYTES !== undefined && e.JSON_MAX_BYTES > e.BODY_LIMIT_BYTES) {
+  if (v.JSON_MAX_BYTES !== undefined && v.BODY_LIMIT_BYTES !== undefined && v.JSON_MAX_BYTES > v.BODY_LIMIT_BYTES) {
     issues.push({ variable: 'JSON_MAX_BYTES', message: 'must not exceed BODY_LIMIT_BYTES' });
   }
-  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+  if (v.HEADERS_TIMEOUT_MS !== undefined && v.REQUEST_TIMEOUT_MS !== undefined && v.HEADERS_TIMEOUT_MS > v.REQUEST_TIMEOUT_MS) {
     issues.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' });
   }
-  if (e.DRAIN_DELAY_MS >= e.SHUTDOWN_GRACE_MS) {
+  if (v.DRAIN_DELAY_MS !== undefined && v.SHUTDOWN_GRACE_MS !== undefined && v.DRAIN_DELAY_MS >= v.SHUTDOWN_GRACE_MS) {
     issues.push({ variable: 'DRAIN_DELAY_MS', message: 'must be smaller than SHUTDOWN_GRACE_MS' });
   }
   if (issues.length > 0) return { ok: false, issues };
+  // Every variable parsed (or an issue was returned above).
+  const e = v as Env;
 
   return {
     ok: true,
