@@ -13,6 +13,7 @@ export const SECRET_VARIABLES = [
   'STRIPE_SECRET_KEY',
   'SMTP_URL',
   'ADMIN_TOKEN',
+  'OPS_TOKEN',
   'PILOT_BOOTSTRAP_API_KEY',
   'PILOT_BOOTSTRAP_SIGNING_SECRET',
 ] as const;
@@ -72,10 +73,12 @@ export const envSchema = z.object({
     .trim()
     .regex(/^(sk|rk)_(test|live)_/, 'expected a value starting with sk_test_, sk_live_, rk_test_ or rk_live_')
     .optional(),
-  NOTIFY_MODE: z.enum(['mock', 'smtp']).default('mock'),
+  // No default here: production must choose (a mock outbox in production keeps personal data in a table).
+  NOTIFY_MODE: z.enum(['mock', 'smtp']).optional(),
   SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
   EMAIL_FROM: z.email('expected an e-mail address').optional(),
   ADMIN_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
+  OPS_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
   RATE_LIMIT_MAX: intFromEnv(1, 1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: intFromEnv(100, 86_400_000).default(60_000),
   BODY_LIMIT_BYTES: intFromEnv(64, 100 * 1024 * 1024).default(64 * 1024),
@@ -133,6 +136,13 @@ export interface PilotConfig {
   adminToken: string;
   /** True when ADMIN_TOKEN was generated at boot (development only): the admin API is then unusable. */
   adminTokenGenerated: boolean;
+  /** Read-only token of the operator endpoints (`/health/detailed`, `/api/notify/outbox`). */
+  opsToken: string | undefined;
+  /**
+   * Whether the operator endpoints require `Authorization: Bearer <OPS_TOKEN or ADMIN_TOKEN>`: always in
+   * production, and wherever OPS_TOKEN is set.
+   */
+  opsEndpointsProtected: boolean;
   rateLimitMax: number;
   rateLimitWindowMs: number;
   bodyLimitBytes: number;
@@ -224,6 +234,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   if (production) {
     if (!given('ADMIN_TOKEN')) issues.push({ variable: 'ADMIN_TOKEN', message: 'required when APP_ENV=production' });
+    if (!given('NOTIFY_MODE'))
+      issues.push({ variable: 'NOTIFY_MODE', message: 'required when APP_ENV=production (mock or smtp, chosen explicitly)' });
     if (!given('STRIPE_WEBHOOK_SECRET') && !given('STRIPE_SIGNING_SECRET'))
       issues.push({ variable: 'STRIPE_WEBHOOK_SECRET', message: 'required when APP_ENV=production' });
     if (!given('DATABASE_URL') && !given('PILOT_DATA_DIR'))
@@ -262,12 +274,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       redisUrl: e.REDIS_URL,
       stripeWebhookSecret,
       stripeSecretKey: e.STRIPE_SECRET_KEY,
-      notifyMode: e.NOTIFY_MODE,
+      notifyMode: e.NOTIFY_MODE ?? 'mock',
       smtpUrl: e.SMTP_URL,
       emailFrom: e.EMAIL_FROM,
       // A generated token is never printed: nobody can use the admin API until ADMIN_TOKEN is set.
       adminToken: e.ADMIN_TOKEN ?? randomBytes(32).toString('base64url'),
       adminTokenGenerated: e.ADMIN_TOKEN === undefined,
+      opsToken: e.OPS_TOKEN,
+      opsEndpointsProtected: production || e.OPS_TOKEN !== undefined,
       rateLimitMax: e.RATE_LIMIT_MAX,
       rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -337,6 +351,7 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     smtp: c.smtpUrl ? redactUrl(c.smtpUrl) : '[unset]',
     emailFrom: c.emailFrom ?? '[unset]',
     adminApi: c.adminTokenGenerated ? 'disabled (ADMIN_TOKEN unset)' : 'enabled (ADMIN_TOKEN set)',
+    opsEndpoints: c.opsEndpointsProtected ? 'token required' : 'open (not production, OPS_TOKEN unset)',
     rateLimitMax: c.rateLimitMax,
     rateLimitWindowMs: c.rateLimitWindowMs,
     bodyLimitBytes: c.bodyLimitBytes,

@@ -6,8 +6,8 @@ export interface PilotMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   httpTotal: Counter<'method' | 'route' | 'status_code'>;
-  eventsIngested: Counter<'tenant'>;
-  eventsDeduplicated: Counter<'tenant' | 'outcome'>;
+  eventsIngested: Counter;
+  eventsDeduplicated: Counter<'outcome'>;
   signaturesRejected: Counter<'reason'>;
   webhooksReceived: Counter<'provider' | 'outcome'>;
   ingestBatchSize: Histogram;
@@ -34,14 +34,14 @@ export function createMetrics(): PilotMetrics {
     }),
     eventsIngested: new Counter({
       name: 'pilot_events_ingested_total',
-      help: 'Events stored (first delivery of an idempotency key)',
-      labelNames: ['tenant'],
+      // Aggregate only: a tenant label would publish tenant ids and volumes to whoever can scrape.
+      help: 'Events stored (first delivery of an idempotency key), all tenants',
       registers: [registry],
     }),
     eventsDeduplicated: new Counter({
       name: 'pilot_events_deduplicated_total',
       help: 'Ingest requests answered without storing: replayed, in flight, or key reused with another body',
-      labelNames: ['tenant', 'outcome'],
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     signaturesRejected: new Counter({

@@ -60,18 +60,18 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     });
     switch (outcome.kind) {
       case 'created':
-        metrics.eventsIngested.inc({ tenant: tenant.tenantId });
+        metrics.eventsIngested.inc();
         return reply.code(outcome.status).type('application/json').send(outcome.body);
       case 'replayed':
-        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'replayed' });
+        metrics.eventsDeduplicated.inc({ outcome: 'replayed' });
         reply.header('idempotent-replayed', 'true');
         return reply.code(outcome.status).type('application/json').send(outcome.body);
       case 'in_flight':
-        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'in_flight' });
+        metrics.eventsDeduplicated.inc({ outcome: 'in_flight' });
         reply.header('retry-after', '1');
         return sendError(reply, 409, 'idempotency_in_flight', 'a request with this Idempotency-Key is in progress');
       case 'key_reused':
-        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'key_reused' });
+        metrics.eventsDeduplicated.inc({ outcome: 'key_reused' });
         return sendError(
           reply,
           422,
