@@ -36,7 +36,7 @@ export {
   sanitizeConfig,
 } from './config.ts';
 export { type Db, openDatabase, UnsafeDatabaseRoleError } from './db/index.ts';
-export { computeSignature, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
+export { computeSignature, computeSignatureV2, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
 export { createLogger } from './logger.ts';
 export { hashApiKey, upsertTenant } from './services/tenants.ts';
 export type { AppState, PilotServices } from './types.ts';

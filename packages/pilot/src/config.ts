@@ -45,6 +45,12 @@ const urlWithProtocols = (protocols: string[]) =>
     }, `expected a URL with protocol ${protocols.join(' or ')}`);
 
 /**
+ * First day (00:00 UTC) on which ingest refuses `X-Signature` headers carrying only the legacy `v1`
+ * (which does not sign the Idempotency-Key). About two releases after v2 shipped; SIGNATURE_V1_SUNSET moves it.
+ */
+export const DEFAULT_SIGNATURE_V1_SUNSET = '2027-03-01';
+
+/**
  * Schema of every environment variable pilot reads. Keys are the variable names; `.env.example`
  * and docs/CONFIGURATION.md list exactly these keys (a test keeps them in sync).
  */
@@ -79,6 +85,12 @@ export const envSchema = z.object({
   EMAIL_FROM: z.email('expected an e-mail address').optional(),
   ADMIN_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
   OPS_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
+  SIGNATURE_V1_SUNSET: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expected a valid calendar date')
+    .default(DEFAULT_SIGNATURE_V1_SUNSET),
   RATE_LIMIT_MAX: intFromEnv(1, 1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: intFromEnv(100, 86_400_000).default(60_000),
   BODY_LIMIT_BYTES: intFromEnv(64, 100 * 1024 * 1024).default(64 * 1024),
@@ -143,6 +155,8 @@ export interface PilotConfig {
    * production, and wherever OPS_TOKEN is set.
    */
   opsEndpointsProtected: boolean;
+  /** Unix seconds from which a v1-only ingest signature is refused (SIGNATURE_V1_SUNSET, 00:00 UTC). */
+  signatureV1SunsetSec: number;
   rateLimitMax: number;
   rateLimitWindowMs: number;
   bodyLimitBytes: number;
@@ -282,6 +296,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       adminTokenGenerated: e.ADMIN_TOKEN === undefined,
       opsToken: e.OPS_TOKEN,
       opsEndpointsProtected: production || e.OPS_TOKEN !== undefined,
+      signatureV1SunsetSec: Date.parse(`${e.SIGNATURE_V1_SUNSET}T00:00:00Z`) / 1000,
       rateLimitMax: e.RATE_LIMIT_MAX,
       rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -352,6 +367,7 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     emailFrom: c.emailFrom ?? '[unset]',
     adminApi: c.adminTokenGenerated ? 'disabled (ADMIN_TOKEN unset)' : 'enabled (ADMIN_TOKEN set)',
     opsEndpoints: c.opsEndpointsProtected ? 'token required' : 'open (not production, OPS_TOKEN unset)',
+    signatureV1Sunset: new Date(c.signatureV1SunsetSec * 1000).toISOString().slice(0, 10),
     rateLimitMax: c.rateLimitMax,
     rateLimitWindowMs: c.rateLimitWindowMs,
     bodyLimitBytes: c.bodyLimitBytes,

@@ -9,6 +9,7 @@ export interface PilotMetrics {
   eventsIngested: Counter;
   eventsDeduplicated: Counter<'outcome'>;
   signaturesRejected: Counter<'reason'>;
+  signaturesAccepted: Counter<'version'>;
   webhooksReceived: Counter<'provider' | 'outcome'>;
   ingestBatchSize: Histogram;
 }
@@ -48,6 +49,12 @@ export function createMetrics(): PilotMetrics {
       name: 'pilot_signatures_rejected_total',
       help: 'Requests refused for their HMAC signature',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    signaturesAccepted: new Counter({
+      name: 'pilot_signatures_accepted_total',
+      help: 'Ingest signatures accepted, by scheme version (v1 is refused from SIGNATURE_V1_SUNSET on)',
+      labelNames: ['version'],
       registers: [registry],
     }),
     webhooksReceived: new Counter({

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IngestOutcome } from '../services/ingest.ts';
+import { isDatabaseDataError } from '../lib/db-errors.ts';
 import { sendError } from '../lib/http-errors.ts';
 import { parseSignatureHeader, sha256Hex, verifySignature } from '../lib/signature.ts';
 
@@ -23,7 +25,8 @@ async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<v
 
 /** `/v1/events`: signed, idempotent ingest and tenant-scoped reads. */
 export async function eventRoutes(app: FastifyInstance): Promise<void> {
-  const { db, metrics, ingest } = app.pilot;
+  const { db, metrics, ingest, config } = app.pilot;
+  const v1Sunset = new Date(config.signatureV1SunsetSec * 1000).toUTCString();
   app.addHook('onRequest', authenticate);
 
   app.post('/v1/events', async (req, reply) => {
@@ -44,20 +47,35 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const parsed = parseSignatureHeader(typeof sigHeader === 'string' ? sigHeader : undefined);
     if (typeof parsed === 'string') {
       metrics.signaturesRejected.inc({ reason: parsed });
-      return sendError(reply, 401, `signature_${parsed}`, 'X-Signature must be t=<unix>,v1=<hex>[,kid=<id>]');
+      return sendError(reply, 401, `signature_${parsed}`, 'X-Signature must be t=<unix>,v2=<hex>[,kid=<id>]');
     }
-    const verdict = verifySignature(parsed, tenant.signingKeys, req.method, path, raw);
+    const verdict = verifySignature(
+      parsed,
+      tenant.signingKeys,
+      { method: req.method, path, rawBody: raw, idempotencyKey },
+      { v1SunsetSec: config.signatureV1SunsetSec },
+    );
     if (!verdict.ok) {
       metrics.signaturesRejected.inc({ reason: verdict.reason });
       return sendError(reply, 401, `signature_${verdict.reason}`, signatureMessage(verdict.reason));
     }
-    const outcome = await ingest.submit({
-      tenantId: tenant.tenantId,
-      signature: parsed.v1,
-      idempotencyKey,
-      requestHash: sha256Hex(Buffer.concat([Buffer.from(`${req.method} ${path}\n`), raw])),
-      payloadJson: raw.toString('utf8'),
-    });
+    metrics.signaturesAccepted.inc({ version: verdict.version });
+    // v1 does not sign the Idempotency-Key: tell its clients when it stops working (RFC 8594).
+    if (verdict.version === 'v1') reply.header('sunset', v1Sunset);
+    let outcome: IngestOutcome;
+    try {
+      outcome = await ingest.submit({
+        tenantId: tenant.tenantId,
+        signature: verdict.value,
+        idempotencyKey,
+        requestHash: sha256Hex(Buffer.concat([Buffer.from(`${req.method} ${path}\n`), raw])),
+        payloadJson: raw.toString('utf8'),
+      });
+    } catch (err) {
+      // A data error the guard did not catch is the request's (400), whatever the database said.
+      if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the event payload');
+      throw err;
+    }
     switch (outcome.kind) {
       case 'created':
         metrics.eventsIngested.inc();
@@ -163,6 +181,8 @@ function signatureMessage(reason: string): string {
       return 'signature timestamp is more than 300 s in the future';
     case 'unknown_key':
       return 'no active signing key matches kid';
+    case 'v1_retired':
+      return 'v1 signatures are no longer accepted: sign v2 (the Idempotency-Key included), see the README';
     default:
       return 'signature does not match';
   }
