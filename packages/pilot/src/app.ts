@@ -123,6 +123,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tenants: new TenantDirectory(db, options.tenantCacheTtlMs),
       ingest: new IngestQueue(db, {
         maxBatch: config.ingestBatchMax,
+        maxQueued: config.ingestQueueMax,
         // Each running batch holds a pooled connection: leave half of the pool to the other routes.
         maxInFlight: db.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.databasePoolMax / 2)),
         onBatch: (n) => metrics.ingestBatchSize.observe(n),

@@ -70,6 +70,7 @@ export const envSchema = z.object({
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
   INGEST_BATCH_MAX: intFromEnv(1, 1000).default(64),
+  INGEST_QUEUE_MAX: intFromEnv(1, 1_000_000).default(1000),
   PILOT_DATA_DIR: z.string().trim().min(1).optional(),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().trim().startsWith('whsec_', 'expected a value starting with whsec_').optional(),
@@ -137,6 +138,8 @@ export interface PilotConfig {
   databasePoolMax: number;
   /** Most concurrent ingests committed in one transaction (group commit); 1 = one transaction each. */
   ingestBatchMax: number;
+  /** Most ingests waiting for a batch; more are answered 503 with Retry-After. */
+  ingestQueueMax: number;
   /** PGlite data directory; `memory://` keeps everything in memory. */
   dataDir: string;
   redisUrl: string | undefined;
@@ -284,6 +287,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       databaseUrl: e.DATABASE_URL,
       databasePoolMax: e.DATABASE_POOL_MAX,
       ingestBatchMax: e.INGEST_BATCH_MAX,
+      ingestQueueMax: e.INGEST_QUEUE_MAX,
       dataDir: e.PILOT_DATA_DIR ?? (e.APP_ENV === 'test' ? 'memory://' : '.pilot-data'),
       redisUrl: e.REDIS_URL,
       stripeWebhookSecret,
@@ -355,6 +359,7 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     database: c.databaseUrl ? `postgres ${redactUrl(c.databaseUrl)}` : `pglite ${c.dataDir}`,
     databasePoolMax: c.databasePoolMax,
     ingestBatchMax: c.ingestBatchMax,
+    ingestQueueMax: c.ingestQueueMax,
     redis: c.redisUrl ? redactUrl(c.redisUrl) : '[unset: in-memory rate limit]',
     stripeWebhookSecret: flag(c.stripeWebhookSecret),
     stripeSecretKey: c.stripeSecretKey

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IngestOutcome } from '../services/ingest.ts';
+import { type IngestOutcome, IngestQueueFullError } from '../services/ingest.ts';
 import { isDatabaseDataError } from '../lib/db-errors.ts';
 import { sendError } from '../lib/http-errors.ts';
 import { parseSignatureHeader, sha256Hex, verifySignature } from '../lib/signature.ts';
@@ -72,6 +72,10 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
         payloadJson: raw.toString('utf8'),
       });
     } catch (err) {
+      if (err instanceof IngestQueueFullError) {
+        reply.header('retry-after', '1');
+        return sendError(reply, 503, 'ingest_overloaded', 'too many ingests are waiting for the database; retry shortly');
+      }
       // A data error the guard did not catch is the request's (400), whatever the database said.
       if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the event payload');
       throw err;
