@@ -135,6 +135,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
     app.decorateRequest('tenant', null);
     app.decorateRequest('rawBody', null);
+    app.decorateRequest('jsonBodyProblem', null);
 
     app.addHook('onRequest', async (req, reply) => {
       reply.header('x-request-id', req.id);
@@ -148,10 +149,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
       const buf = body as Buffer;
       req.rawBody = buf;
-      // What JSON.parse accepts but jsonb refuses (or what would hurt later) is a 400 before parsing.
+      // What JSON.parse accepts but jsonb refuses (or what would hurt later) is a 400 without parsing. It is
+      // raised from preValidation, not here: fastify closes the connection on a parser error (the client might
+      // still be sending), while this body was read in full, so the connection can stay open.
       const problem = checkJsonBody(buf, jsonLimits);
-      if (problem) return done(problem, undefined);
+      if (problem) {
+        req.jsonBodyProblem = problem;
+        return done(null, undefined);
+      }
       jsonParser(req, buf.toString('utf8'), done);
+    });
+
+    app.addHook('preValidation', async (req) => {
+      if (req.jsonBodyProblem) throw req.jsonBodyProblem;
     });
 
     // Helmet's middleware is built once here and applied to every answer (404, 413 and 429 included, as the

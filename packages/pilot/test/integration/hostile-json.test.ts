@@ -41,6 +41,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const r = await app.inject(signedIngest({ body, key }));
         assert.equal(r.statusCode, 400, `${name}: ${r.statusCode} ${r.body.slice(0, 120)}`);
         assert.equal(r.json().error, code, name);
+        // The body was read in full: the refusal keeps the connection (a parser error would close it).
+        assert.notEqual(r.headers.connection, 'close', name);
         const n = await app.pilot.db.tx((q) => q.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE idempotency_key = $1', [key]), {
           tenantId: TENANT_A.tenantId,
         });
