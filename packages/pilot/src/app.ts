@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
-import helmet from 'helmet';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import type pino from 'pino';
 import type { PilotConfig } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
+import { classifyDatabaseError } from './db/errors.ts';
 import { isDatabaseDataError } from './lib/db-errors.ts';
-import { sendError } from './lib/http-errors.ts';
+import { sendError, ServiceUnavailableError } from './lib/http-errors.ts';
 import { checkJsonBody, JsonBodyError } from './lib/json-guard.ts';
+import { clientErrorHandler, SECURITY_HEADERS, securityHeadersMiddleware } from './lib/security-headers.ts';
 import { SIGNATURE_TOLERANCE_SEC } from './lib/signature.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, registerHttpMetrics } from './plugins/metrics.ts';
+import { type RateLimits, registerRateLimits } from './plugins/rate-limit.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { stripeRoutes } from './routes/stripe.ts';
@@ -35,7 +35,15 @@ export {
   SECRET_VARIABLES,
   sanitizeConfig,
 } from './config.ts';
-export { type Db, openDatabase, UnsafeDatabaseRoleError } from './db/index.ts';
+export {
+  DatabaseUnavailableError,
+  DataDirLockedError,
+  type Db,
+  isDatabaseUnavailable,
+  openDatabase,
+  UnsafeDatabaseRoleError,
+} from './db/index.ts';
+export { ServiceUnavailableError } from './lib/http-errors.ts';
 export { computeSignature, computeSignatureV2, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
 export { createLogger } from './logger.ts';
 export { hashApiKey, upsertTenant } from './services/tenants.ts';
@@ -89,7 +97,33 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     genReqId: requestIdFrom,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Answered by an onRequest hook below, with the security headers (fastify's own has none).
+    return503OnClosing: false,
+    // Parser errors (400 bad framing, 431, 408 timeouts) are written on the raw socket: with pilot's headers.
+    clientErrorHandler,
+    // Node checks header and request timeouts every connectionsCheckingInterval (default 30 s), so a
+    // timeout fired up to 30 s late. Checking every 250 ms (at most a quarter of the smallest allowed
+    // timeout) makes each fire within a second of its value; the check walks the open connections only.
+    http: { connectionsCheckingInterval: 250 },
+    // A bad URL (400) or an over-long path parameter (414) is answered before any hook: add the headers
+    // here, and never echo the path (it may be kilobytes long, and it is the client's bytes).
+    // They count against the client address's budget like 404s.
+    frameworkErrors: (err, req, reply) => {
+      securityHeadersMiddleware(req.raw, reply.raw, () => {});
+      reply.header('x-request-id', req.id);
+      const answer = () =>
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? sendError(reply, 414, 'uri_too_long', 'a path segment is too long')
+          : sendError(reply, 400, 'bad_url', 'the URL is not valid');
+      const limits = (app as FastifyInstance & { pilot?: { rateLimits?: RateLimits } }).pilot?.rateLimits;
+      if (!limits) return answer();
+      limits.limitAnonymous(req, reply).then(
+        (limited) => {
+          if (!limited) answer();
+        },
+        () => answer(),
+      );
+    },
     forceCloseConnections: 'idle',
     // A hop count becomes fastify's function form: trust the nearest N proxies.
     trustProxy:
@@ -98,6 +132,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         : config.trustProxy,
   });
   app.server.headersTimeout = config.headersTimeoutMs;
+  // `Expect` other than 100-continue: Node answers 417 itself, bare, unless someone listens.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdFrom(req);
+    const body = JSON.stringify({ error: 'expectation_failed', message: 'unsupported Expect header', requestId });
+    res.writeHead(417, [
+      ...SECURITY_HEADERS.flat(),
+      'x-request-id',
+      requestId,
+      'content-type',
+      'application/json; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(body)),
+      'connection',
+      'close',
+    ]);
+    res.end(body);
+  });
 
   const ownsDb = options.db === undefined;
   const db = options.db ?? (await openDatabase(config, logger));
@@ -110,11 +161,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         keyId: config.bootstrap.keyId,
       });
     }
-    const redis = config.redisUrl
-      ? new Redis(config.redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: 1, lazyConnect: false })
-      : undefined;
-    redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
-
     const metrics = createMetrics();
     const state = options.state ?? { shuttingDown: false, startedAt: Date.now() };
     app.decorate('pilot', {
@@ -132,6 +178,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       notifier: createNotifier(db, { mode: config.notifyMode, smtpUrl: config.smtpUrl, emailFrom: config.emailFrom }),
       state,
       version: PILOT_VERSION,
+      // Set once the limiter is registered below (its hook must run after the security headers').
+      rateLimits: undefined as unknown as RateLimits,
     });
     app.decorateRequest('tenant', null);
     app.decorateRequest('rawBody', null);
@@ -164,49 +212,45 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       if (req.jsonBodyProblem) throw req.jsonBodyProblem;
     });
 
-    // Helmet's middleware is built once here and applied to every answer (404, 413 and 429 included, as the
-    // hook runs first). @fastify/helmet rebuilds the middleware, CSP parsing included, on every request:
-    // about 6 % of a cheap route's CPU in a profile of /health/live.
-    const securityHeaders = helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          baseUri: ["'none'"],
-          objectSrc: ["'none'"],
-          frameAncestors: ["'none'"],
-          formAction: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-        },
-      },
-      hsts: { maxAge: 31_536_000, includeSubDomains: true },
-      // Agrees with frame-ancestors 'none' for browsers that only know X-Frame-Options.
-      frameguard: { action: 'deny' },
-      referrerPolicy: { policy: 'no-referrer' },
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-    });
+    // Security headers on every answer fastify writes (404, 413 and 429 included, as the hook runs first).
     app.addHook('onRequest', (req, reply, next) => {
-      securityHeaders(req.raw, reply.raw, (err?: unknown) => next(err instanceof Error ? err : undefined));
+      securityHeadersMiddleware(req.raw, reply.raw, (err?: unknown) => next(err instanceof Error ? err : undefined));
+    });
+    // fastify's own 503 while closing is written before any hook, without security headers or request id:
+    // it is turned off (return503OnClosing: false) and answered here instead, from the moment close starts.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async (_req, reply) => {
+      if (!closing) return;
+      reply.header('connection', 'close').header('retry-after', '5');
+      return sendError(reply, 503, 'shutting_down', 'the server is shutting down; retry on another instance');
     });
     await app.register(cookie);
-    await app.register(rateLimit, {
-      global: true,
-      max: config.rateLimitMax,
-      timeWindow: config.rateLimitWindowMs,
-      // After authentication, so an API's budget is its tenant's, whatever address it calls from.
-      hook: 'preHandler',
-      keyGenerator: (req) => (req.tenant ? `tenant:${req.tenant.tenantId}` : `ip:${req.ip}`),
-      enableDraftSpec: true,
-      ...(redis ? { redis, nameSpace: options.rateLimitNameSpace ?? 'pilot-ratelimit-' } : {}),
-      // A Redis outage must not take the API down with it; limits resume when Redis is back.
-      skipOnError: true,
+    const rateLimits = await registerRateLimits(app, {
+      config,
+      registry: metrics.registry,
+      ...(options.rateLimitNameSpace ? { nameSpace: options.rateLimitNameSpace } : {}),
+      log: logger,
     });
+    app.pilot.rateLimits = rateLimits;
     registerHttpMetrics(app, metrics);
 
-    app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?', 1)[0]}`));
+    app.setNotFoundHandler((req, reply) => {
+      // The path is the client's bytes: echo a bounded prefix only.
+      const path = (req.url.split('?', 1)[0] ?? '').slice(0, 128);
+      return sendError(reply, 404, 'not_found', `no route ${req.method} ${path}`);
+    });
     app.setErrorHandler((err: FastifyError, req, reply) => {
+      // A dependency that is down or saturated (database timeouts and lost connections, a full queue):
+      // 503 with Retry-After on every route, never "500 internal".
+      const unavailable = err instanceof ServiceUnavailableError ? err : classifyDatabaseError(err);
+      if (unavailable instanceof ServiceUnavailableError) {
+        req.log.warn({ err: { message: unavailable.message, code: unavailable.errorCode } }, 'service unavailable');
+        reply.header('retry-after', String(unavailable.retryAfterSec));
+        return sendError(reply, 503, unavailable.errorCode, unavailable.message);
+      }
       // Client data the database refused despite validation is the client's problem, never a 5xx.
       if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the request data');
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -234,7 +278,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addHook('onClose', async () => {
       clearInterval(pruneTimer);
       app.pilot.notifier.close();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await rateLimits.close();
       if (ownsDb) await db.close();
     });
     return app;

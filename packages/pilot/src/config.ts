@@ -117,6 +117,13 @@ export const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected 1-32 characters of A-Z a-z 0-9 _ . -')
     .default('k1'),
+  // --- behaviour under faults and hostile clients (kept together; see docs/CONFIGURATION.md) ---
+  DATABASE_QUERY_TIMEOUT_MS: intFromEnv(100, 600_000).default(5_000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: intFromEnv(50, 600_000).default(2_000),
+  REDIS_COMMAND_TIMEOUT_MS: intFromEnv(10, 60_000).default(100),
+  REDIS_RETRY_INTERVAL_MS: intFromEnv(100, 600_000).default(2_000),
+  RATE_LIMIT_IP_MAX: intFromEnv(1, 100_000_000).optional(),
+  AUTH_FAILURE_MAX: intFromEnv(1, 1_000_000).default(20),
 });
 
 /** The parsed environment: one typed value per variable of {@link envSchema}. */
@@ -173,6 +180,19 @@ export interface PilotConfig {
   drainDelayMs: number;
   shutdownGraceMs: number;
   bootstrap: { tenantId: string; apiKey: string; signingSecret: string; keyId: string } | undefined;
+  // --- behaviour under faults and hostile clients ---
+  /** Client-side limit of one database statement; PostgreSQL's statement_timeout is set to it too. */
+  databaseQueryTimeoutMs: number;
+  /** Longest wait for a database connection (pool acquire and connect; PGlite's single connection). */
+  databaseAcquireTimeoutMs: number;
+  /** Longest wait for one rate-limit command to Redis before the circuit opens. */
+  redisCommandTimeoutMs: number;
+  /** While the Redis circuit is open, how often it is probed to close it again. */
+  redisRetryIntervalMs: number;
+  /** Requests per window per client address before authentication (`/v1/*`) and on unknown routes. */
+  rateLimitIpMax: number;
+  /** Failed authentications per window per client address; past it `/v1/*` answers 429 without a lookup. */
+  authFailureMax: number;
 }
 
 /** One problem found in the environment: the variable and what was expected. Never the value. */
@@ -320,6 +340,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
               keyId: e.PILOT_BOOTSTRAP_KEY_ID,
             }
           : undefined,
+      databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      redisRetryIntervalMs: e.REDIS_RETRY_INTERVAL_MS,
+      // Several tenants may call from one address (NAT, a shared gateway): by default the address
+      // budget holds four tenants' budgets, so it only stops what no tenant limit would.
+      rateLimitIpMax: e.RATE_LIMIT_IP_MAX ?? Math.min(100_000_000, e.RATE_LIMIT_MAX * 4),
+      authFailureMax: e.AUTH_FAILURE_MAX,
     },
   };
 }
@@ -384,6 +412,12 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     drainDelayMs: c.drainDelayMs,
     shutdownGraceMs: c.shutdownGraceMs,
     bootstrapTenant: c.bootstrap ? { tenantId: c.bootstrap.tenantId, keyId: c.bootstrap.keyId } : '[unset]',
+    databaseQueryTimeoutMs: c.databaseQueryTimeoutMs,
+    databaseAcquireTimeoutMs: c.databaseAcquireTimeoutMs,
+    redisCommandTimeoutMs: c.redisCommandTimeoutMs,
+    redisRetryIntervalMs: c.redisRetryIntervalMs,
+    rateLimitIpMax: c.rateLimitIpMax,
+    authFailureMax: c.authFailureMax,
   };
 }
 

@@ -36,7 +36,8 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  * and JSON syntax messages lose everything from their first quote on, where they quote the data.
  */
 export function serializeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err, message: '[not an Error]' };
+  // A plain object was shaped by the code that logs it (`{ err: { message, code } }`): kept as it is.
+  if (!(err instanceof Error)) return typeof err === 'object' && err !== null ? (err as Record<string, unknown>) : { value: String(err) };
   const e = err as Error & { code?: unknown; statusCode?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const scrub = err instanceof SyntaxError || (code !== undefined && SQLSTATE.test(code));

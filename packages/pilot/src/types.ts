@@ -1,6 +1,7 @@
 import type { PilotConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { PilotMetrics } from './plugins/metrics.ts';
+import type { RateLimits } from './plugins/rate-limit.ts';
 import type { IngestQueue } from './services/ingest.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { TenantContext, TenantDirectory } from './services/tenants.ts';
@@ -23,6 +24,8 @@ export interface PilotServices {
   notifier: Notifier;
   state: AppState;
   version: string;
+  /** Rate limits: status of the counters' store, failed-authentication budget. */
+  rateLimits: RateLimits;
 }
 
 declare module 'fastify' {

@@ -131,7 +131,10 @@ export function parseJunit(xml: string): JunitSummary {
   if (roots.length === 0) throw new SyntaxError('no <testsuites> or <testsuite> element');
   const out: JunitSummary = { tests: 0, failures: 0, errors: 0, skipped: 0, failed: [] };
   let cases = 0;
-  const visit = (suite: Node) => {
+  // An explicit stack rather than recursion: a suite's XML decides how deeply suites nest.
+  const pending: Node[] = [...roots].reverse();
+  while (pending.length > 0) {
+    const suite = pending.pop() as Node;
     for (const tc of asArray(suite.testcase)) {
       cases++;
       // A text-only element parses as a string (`<failure>boom</failure>`), an empty one as ''.
@@ -147,9 +150,8 @@ export function parseJunit(xml: string): JunitSummary {
         out.failed.push(msg ? `${name}: ${excerpt(msg, 160)}` : name);
       }
     }
-    for (const child of asArray(suite.testsuite)) visit(child);
-  };
-  for (const r of roots) visit(r);
+    pending.push(...[...asArray(suite.testsuite)].reverse());
+  }
   if (cases > 0) {
     out.tests = cases;
     return out;

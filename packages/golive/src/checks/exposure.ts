@@ -8,11 +8,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
+import { compilePattern } from '../core/regex.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { type HttpResponse, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, requestTimeoutOption } from './util/options.ts';
+import { headersOption, maxBodyBytesOption, refineRegex, requestTimeoutOption } from './util/options.ts';
 
 /** A sensitive path and, when known, the content that proves it is the real file. */
 export interface SensitivePath {
@@ -20,7 +21,7 @@ export interface SensitivePath {
   /** What the file is, for evidence. */
   what: string;
   /** Content signature (tested on the body as latin1 text, so binary magic numbers work). */
-  signature?: RegExp;
+  signature?: { test(text: string): boolean };
 }
 
 /** The built-in list. */
@@ -52,7 +53,7 @@ const extraPath = z.union([
     .object({
       path: z.string().startsWith('/').describe('Path that must not be served.'),
       what: z.string().min(1).default('sensitive path').describe('What it is, for evidence.'),
-      signature: z.string().min(1).optional().describe('Regular expression proving the real content (e.g. "\\\\[core\\\\]").'),
+      signature: z.string().min(1).superRefine(refineRegex).optional().describe('Regular expression proving the real content (e.g. "\\\\[core\\\\]").'),
     })
     .strict(),
 ]);
@@ -96,9 +97,10 @@ export const exposureCheck = defineCheck({
     for (const p of opts.paths) {
       if (typeof p === 'string') list.push({ path: p, what: 'sensitive path' });
       else {
-        let signature: RegExp | undefined;
+        let signature: SensitivePath['signature'];
         try {
-          signature = p.signature === undefined ? undefined : new RegExp(p.signature, 'm');
+          // Configured signatures are matched in linear time against the body (core/regex.ts).
+          signature = p.signature === undefined ? undefined : compilePattern(p.signature, { multiline: true });
         } catch (e) {
           throw new CheckError('GOLIVE_ERR_CHECK_OPTIONS', `exposure: signature for ${p.path} is not a valid regular expression: ${(e as Error).message}`);
         }

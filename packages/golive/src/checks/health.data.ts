@@ -5,7 +5,10 @@ import type { Json } from '../core/result.ts';
 export type HealthData = {
   url: string;
   method: string;
+  /** The whole exchange, a new connection's set-up included. */
   latencyMs: number;
+  /** Set-up of the connection this request opened (TCP, TLS); absent when a pooled connection was reused. */
+  connectMs?: number;
   /** Null when no answer came (see `error`). */
   statusCode: number | null;
   /** Whether the check judged the service healthy. */

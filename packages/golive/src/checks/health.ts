@@ -14,6 +14,7 @@ import { findDuplicateKey, stripBom } from '../core/json-text.ts';
 import type { HealthData } from './health.data.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
+import { withRedirectEvidence } from './util/redirects.ts';
 import { HEALTH_URL_VARIABLE, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
@@ -129,15 +130,16 @@ export const healthCheck = defineCheck<typeof options, HealthData>({
     });
     ctx.signal.throwIfAborted();
     const latencyMs = usToMs(ex.timings.totalUs);
-    const base = { url: ex.request.url, method: ex.request.method, latencyMs };
+    // A new connection's set-up (TCP, TLS) is reported beside the latency, which includes it.
+    const base = { url: ex.request.url, method: ex.request.method, latencyMs, ...(ex.timings.connectUs === undefined ? {} : { connectMs: usToMs(ex.timings.connectUs) }) };
     if (!ex.ok) {
-      return {
+      return withRedirectEvidence(ex, {
         observations: [networkObservation('HEALTH', ex, `${matcher.text} response`)],
         metrics: { latencyMs, statusCode: null },
         data: { ...base, ok: false, statusCode: null, payload: null, error: ex.kind },
-      };
+      });
     }
-    return judge(ctx.redactor, ex, matcher, opts, base, latencyMs);
+    return withRedirectEvidence(ex, judge(ctx.redactor, ex, matcher, opts, base, latencyMs));
   },
 });
 
@@ -146,7 +148,7 @@ function judge(
   ex: HttpResponse,
   matcher: ReturnType<typeof statusMatcher>,
   opts: HealthOptions,
-  base: Pick<HealthData, 'url' | 'method' | 'latencyMs'>,
+  base: Pick<HealthData, 'url' | 'method' | 'latencyMs' | 'connectMs'>,
   latencyMs: number,
 ): CheckOutcome<HealthData> {
   const obs: Observation[] = [];
@@ -236,7 +238,7 @@ function judge(
     obs.push(
       observe('latency', fast, `<= ${opts.maxLatencyMs} ms`, `${latencyMs} ms`, {
         code: 'HEALTH_SLOW',
-        message: fast ? `answered in ${latencyMs} ms` : `answered in ${latencyMs} ms, over the ${opts.maxLatencyMs} ms limit: ${evidence}`,
+        message: `${fast ? `answered in ${latencyMs} ms` : `answered in ${latencyMs} ms, over the ${opts.maxLatencyMs} ms limit`}${base.connectMs === undefined ? '' : ` (of which ${base.connectMs} ms opening the connection)`}${fast ? '' : `: ${evidence}`}`,
       }),
     );
   }

@@ -8,11 +8,14 @@ import { z } from 'zod';
 import type { Json, Observation } from '../core/result.ts';
 import { stripBom } from '../core/json-text.ts';
 import { usToMs } from '../core/percentiles.ts';
-import { REDACTED, SENSITIVE_HEADERS } from '../core/redact.ts';
+import { REDACTED, isSensitiveHeader } from '../core/redact.ts';
+import { testPattern } from '../core/regex.ts';
+import { capDepth } from '../core/depth.ts';
 import { type HttpResponse, bodyExcerpt, bodyText, describeExchange, headerValue } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { getJsonPath, jsonType, parseJsonPath } from '../core/json-path.ts';
 import { networkObservation } from './util/network.ts';
+import { redirectHeadersObservation } from './util/redirects.ts';
 import { headersOption, maxBodyBytesOption, pathOption, regexSource, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
@@ -92,6 +95,7 @@ export type HttpExpectations = HttpCheckOptions['expect'];
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** Recursion is bounded by `b`, the expected value from config: it stops wherever the two stop being objects. */
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
@@ -103,7 +107,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 function short(value: unknown, redact: (s: string) => string): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  // Depth-capped first: a value from the body may nest deeper than JSON.stringify's recursion allows.
+  const text = value === undefined ? 'undefined' : JSON.stringify(capDepth(value, { maxDepth: 8 }));
   return redact(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
@@ -113,7 +118,7 @@ export function judgeHeaders(res: Pick<HttpResponse, 'headers'>, expected: HttpE
   for (const [rawName, exp] of Object.entries(expected)) {
     const name = rawName.toLowerCase();
     const value = headerValue(res.headers, name);
-    const shown = value === undefined ? 'absent' : SENSITIVE_HEADERS.has(name) ? REDACTED : JSON.stringify(redact(value));
+    const shown = value === undefined ? 'absent' : isSensitiveHeader(name) ? REDACTED : JSON.stringify(redact(value));
     const spec = typeof exp === 'boolean' ? { present: exp } : typeof exp === 'string' ? { equals: exp } : exp;
     const wantsValue = spec.equals !== undefined || spec.contains !== undefined || spec.matches !== undefined;
     const obsName = `header:${name}`;
@@ -128,7 +133,7 @@ export function judgeHeaders(res: Pick<HttpResponse, 'headers'>, expected: HttpE
     const fails: string[] = [];
     if (spec.equals !== undefined && value !== spec.equals) fails.push(`equal to ${JSON.stringify(spec.equals)}`);
     if (spec.contains !== undefined && !value.includes(spec.contains)) fails.push(`containing ${JSON.stringify(spec.contains)}`);
-    if (spec.matches !== undefined && !new RegExp(spec.matches, 'i').test(value)) fails.push(`matching /${spec.matches}/i`);
+    if (spec.matches !== undefined && !testPattern(spec.matches, value, { ignoreCase: true })) fails.push(`matching /${spec.matches}/i`);
     const expectedText = [spec.equals !== undefined ? `= ${JSON.stringify(spec.equals)}` : '', spec.contains !== undefined ? `contains ${JSON.stringify(spec.contains)}` : '', spec.matches !== undefined ? `~ /${spec.matches}/i` : '']
       .filter(Boolean)
       .join(' and ');
@@ -171,7 +176,7 @@ export function judgeJson(body: unknown, expected: HttpExpectations['json'], red
     if (exp.matches !== undefined) {
       expParts.push(`~ /${exp.matches}/`);
       const text = typeof got.value === 'string' ? got.value : JSON.stringify(got.value);
-      if (!new RegExp(exp.matches).test(text)) fails.push(`matching /${exp.matches}/`);
+      if (!testPattern(exp.matches, text)) fails.push(`matching /${exp.matches}/`);
     }
     out.push(
       observe(obsName, fails.length === 0, expParts.join(' and ') || 'present', shown, {
@@ -251,7 +256,8 @@ function judgeBody(ctx: CheckContext, res: HttpResponse, exp: HttpExpectations, 
     out.push(observe('body-not-contains', ok, `does not contain ${JSON.stringify(s)}`, ok ? 'not found' : 'found', { code: 'HTTP_BODY', message: ok ? `body free of ${JSON.stringify(s)}` : `body contains ${JSON.stringify(s)}` }));
   }
   if (exp.bodyMatches !== undefined) {
-    const ok = new RegExp(exp.bodyMatches).test(text);
+    // Linear-time matching: a hostile body cannot make this run without bound (core/regex.ts).
+    const ok = testPattern(exp.bodyMatches, text);
     out.push(observe('body-matches', ok, `~ /${exp.bodyMatches}/`, ok ? 'matched' : 'no match', { code: 'HTTP_BODY', message: ok ? `body matches /${exp.bodyMatches}/` : `body does not match /${exp.bodyMatches}/: ${bodyExcerpt(res, ctx.redactor)}` }));
   }
   return out;
@@ -267,8 +273,8 @@ export const httpCheck = defineCheck({
   timeoutFor: (o) => sequentialTimeoutMs(15_000, 1, o.timeoutMs),
   requestTimeoutOption: 'timeoutMs',
   metrics: { latencyMs: { direction: 'lower', tolerance: 0.5, unit: 'ms' } },
-  // A POST or PUT to the service may create something; GET, HEAD and OPTIONS read.
-  mutates: (o) => !['GET', 'HEAD', 'OPTIONS'].includes(o.method.toUpperCase()),
+  // Not declared mutating: an http check is a request the config spells out (the seed's unsigned webhook POST must
+  // be refused by the service, so it creates nothing), and the safety rule is for probes that change state on purpose.
   async run(ctx, opts): Promise<CheckOutcome> {
     const method = opts.method.toUpperCase();
     const headers: Record<string, string> = { ...opts.headers };
@@ -306,6 +312,8 @@ export const httpCheck = defineCheck({
     const obs: Observation[] = [...judgeStatus(ex.status, method, path, opts.expect, evidence)];
     obs.push(...judgeHeaders(ex, opts.expect.headers, (s) => ctx.redactor.redact(s)));
     obs.push(...judgeBody(ctx, ex, opts.expect, describeExchange(ex)));
+    const redirected = redirectHeadersObservation(ex);
+    if (redirected) obs.push(redirected);
     if (opts.expect.maxLatencyMs !== undefined) {
       const fast = latencyMs <= opts.expect.maxLatencyMs;
       obs.push(

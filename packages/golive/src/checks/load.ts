@@ -17,6 +17,7 @@ import type { HttpClient } from '../http/client.ts';
 import { describeReadBack, type ReadBackSpec, type ReadResult, readCount, verifyCounts } from '../load/dedup.ts';
 import type { ModelOptions } from '../load/engine.ts';
 import { formatReplies, resultPercentile } from '../load/check-result.ts';
+import type { WarmupSpec } from '../load/warmup.ts';
 import type { LoadResult } from '../load/result.ts';
 import { runLoad } from '../load/run.ts';
 import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
@@ -24,6 +25,7 @@ import { SIGN_ALGORITHMS, SIGN_ENCODINGS, signTemplateProblems } from '../load/s
 import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
 import { type CheckOutcome, defineCheck, observe, type ProgressEvent } from './types.ts';
+import { headerMapSchema } from './util/options.ts';
 
 const thresholdSchema = z.string().superRefine((s, ctx) => {
   try {
@@ -37,7 +39,7 @@ const requestSchema = z
   .object({
     method: z.string().regex(/^[A-Za-z]+$/).default('GET').describe('HTTP method.'),
     path: z.string().min(1).default('/').describe('Path (with query) relative to the target base URL; may contain {{variables}}.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
+    headers: headerMapSchema().default({}).describe('Headers; values may contain {{variables}} and {{env:NAME}} (secret values are redacted).'),
     body: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
       .optional()
@@ -125,13 +127,19 @@ const options = z
         z.literal(false),
         z
           .object({
-            requests: z.number().int().min(1).max(10_000).optional().describe('Default: one per connection.'),
-            path: z.string().min(1).default('/').describe('A side-effect-free path.'),
-            method: z.enum(['GET', 'HEAD']).default('GET'),
+            requests: z
+              .number()
+              .int()
+              .min(1)
+              .max(10_000)
+              .optional()
+              .describe('A fixed count, sent at once. Default: adaptive, windows until two window medians agree within 10 % (at most 1000 requests or 3 s).'),
+            path: z.string().min(1).optional().describe("A side-effect-free path. Default: the scenario's own path when its method is GET or HEAD, else /."),
+            method: z.enum(['GET', 'HEAD']).optional(),
           })
           .strict(),
       ])
-      .default({ path: '/', method: 'GET' })
+      .default({})
       .describe('Requests sent before the timed phase so connections are open (false: none).'),
     verify: readBackSchema.optional().describe('Dedup read-back after the run (a JSON count or a /metrics counter, read before and after).'),
     thresholds: z.array(thresholdSchema).default(['p95 < 1000', 'error_rate < 0.01']).describe('k6-style thresholds, e.g. "p95 < 1000", "error_rate < 1%", "dedup == exact".'),
@@ -148,7 +156,14 @@ const options = z
       ])
       .default({ window: 100, ratio: 0.5 })
       .describe('Stop early on a 5xx spike (false: never).'),
-    timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request timeout (connect, headers, body inactivity) in ms.'),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024 * 1024)
+      .default(16 * 1024 * 1024)
+      .describe('Response body bytes read at most per request; a longer body fails the request (reported, flag BODY_CAP).'),
+    timeoutMs: z.number().int().positive().max(600_000).default(10_000).describe('Per-request deadline in ms: the whole exchange, from sending to the last body byte.'),
     workers: z.number().int().min(1).max(64).default(1).describe('Worker threads sharing the load (results merge exactly).'),
     transport: z
       .enum(['native', 'undici'])
@@ -248,6 +263,8 @@ export interface LoadTestDeps {
   now?: () => number;
   /** Headers sent with every load request (the target's auth), below the template's. */
   headers?: Readonly<Record<string, string>>;
+  /** TLS trust for an https target (the target's `target.tls`: `--ca`, `--insecure`). */
+  tls?: { rejectUnauthorized: boolean; ca?: string | readonly string[] | undefined } | undefined;
   /** Progress while the load runs. */
   onProgress?: (event: ProgressEvent) => void;
   /**
@@ -292,6 +309,8 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
   const resolve = (s: string) => resolveEnvPlaceholders(s, deps.env, deps.redactor);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.request.headers)) headers[k] = resolve(v);
+  // Plain-text credentials (`-H 'authorization: ...'`) are secrets by their header name (core/redact.ts).
+  for (const [k, v] of Object.entries(headers)) deps.redactor.addHeader(k, v);
   const rawBody = bodyText(o.request.body);
   let sign: ScenarioSpec['sign'];
   if (o.sign) {
@@ -336,12 +355,14 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
     scenario,
     model,
     timeoutMs: o.timeoutMs,
-    warmup: o.warmup === false ? null : { requests: o.warmup.requests ?? o.concurrency, path: o.warmup.path, method: o.warmup.method },
+    warmup: o.warmup === false ? null : warmupSpec(o.warmup, o.request.method, scenario.request.path, scenario.request.headers ?? {}),
     abortOnSpike: o.abortOn5xx === false ? null : o.abortOn5xx,
     replayHeader: o.replayHeader,
     createdStatus: o.createdStatus,
     workers: o.workers,
     transport: o.transport,
+    maxBodyBytes: o.maxBodyBytes,
+    ...(deps.tls ? { tls: deps.tls } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     redactor: deps.redactor,
     ...(deps.tuneHeap !== undefined ? { tuneHeap: deps.tuneHeap } : {}),
@@ -482,6 +503,29 @@ export async function runLoadTest(o: LoadCheckOptions, deps: LoadTestDeps): Prom
   return judged(obs.some((x) => !x.passed && x.severity !== 'warn') ? 'fail' : 'pass');
 }
 
+/**
+ * The warm-up of a run: the scenario's own request when it is side-effect free (GET or HEAD, a path without
+ * per-request templates), else GET / with a note saying why; a fixed count when the options give one.
+ */
+export function warmupSpec(
+  w: { requests?: number | undefined; path?: string | undefined; method?: 'GET' | 'HEAD' | undefined },
+  scenarioMethod: string,
+  scenarioPath: string,
+  scenarioHeaders: Record<string, string>,
+): WarmupSpec {
+  const method = scenarioMethod.toUpperCase();
+  const fixed = w.requests !== undefined ? { requests: w.requests } : {};
+  if (w.path !== undefined) return { ...fixed, path: w.path, method: w.method ?? 'GET' };
+  const templated = scenarioPath.includes('{{');
+  if ((method === 'GET' || method === 'HEAD') && !templated) {
+    // Per-request values (templates) are not sent literally: those headers are left out of the warm-up.
+    const headers = Object.fromEntries(Object.entries(scenarioHeaders).filter(([, v]) => !v.includes('{{')));
+    return { ...fixed, path: scenarioPath, method, headers };
+  }
+  const why = templated ? 'its path changes per request' : 'it is not side-effect free';
+  return { ...fixed, path: '/', method: w.method ?? 'GET', note: `the scenario's ${method} ${scenarioPath} was not warmed (${why}); GET / was` };
+}
+
 /** The load check kind. */
 export const loadCheck = defineCheck({
   kind: 'load',
@@ -506,6 +550,7 @@ export const loadCheck = defineCheck({
       signal: ctx.signal,
       now: () => ctx.clock.now(),
       headers: ctx.target.headers,
+      tls: ctx.target.tls,
       onProgress: (e) => ctx.progress(e),
     });
     // Written before judging: a run that cannot be judged still leaves its evidence.

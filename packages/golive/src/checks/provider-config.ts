@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { isSecretEnv } from '../core/redact.ts';
+import { testPattern } from '../core/regex.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
 import { regexSource } from './util/options.ts';
 
@@ -238,8 +239,8 @@ export function evaluateRule(rule: ProviderRule, env: Env, environment: string |
       : observe(name, true, 'optional', 'unset', { message: `${rule.variable} unset (optional${where})` });
   }
   const fails: Array<{ code: string; text: string }> = [];
-  if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `does not match /${rule.pattern}/` });
-  if (rule.notPattern !== undefined && new RegExp(rule.notPattern).test(value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `matches /${rule.notPattern}/, which is not allowed` });
+  if (rule.pattern !== undefined && !testPattern(rule.pattern, value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `does not match /${rule.pattern}/` });
+  if (rule.notPattern !== undefined && testPattern(rule.notPattern, value)) fails.push({ code: 'PROVIDER_RULE_PATTERN', text: `matches /${rule.notPattern}/, which is not allowed` });
   if (rule.allowed && !rule.allowed.includes(value)) fails.push({ code: 'PROVIDER_RULE_ALLOWED', text: `is not one of the ${rule.allowed.length} allowed value(s)` });
   const forbiddenAt = rule.forbidden ? rule.forbidden.indexOf(value) : -1;
   // The index, not the value: the forbidden list may itself hold a value that must not be echoed.

@@ -9,6 +9,7 @@ import { httpCheck } from './http.ts';
 import { loadCheck } from './load.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
+import { rateLimitCheck } from './rate-limit.ts';
 import { tlsCheck } from './tls.ts';
 import { commandCheck } from './command.ts';
 import type { CheckDefinition } from './types.ts';
@@ -23,6 +24,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   httpCheck,
   loadCheck,
   providerConfigCheck,
+  rateLimitCheck,
   securityHeadersCheck,
   tlsCheck,
 ];

@@ -19,7 +19,8 @@ import type { Json, Observation } from '../core/result.ts';
 import { type HttpExchange, type HttpResponse, describeExchange } from '../http/client.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import { networkObservation } from './util/network.ts';
-import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
+import { redirectHeadersObservation } from './util/redirects.ts';
+import { headerMapSchema, headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import type { SecurityHeadersData } from './security-headers.data.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
@@ -29,7 +30,7 @@ const pathEntry = z.union([
     .object({
       path: z.string().min(1).describe('Path (or absolute URL) to analyse.'),
       label: z.string().min(1).optional().describe('Name of the path in findings (default: the path).'),
-      headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers for this path.'),
+      headers: headerMapSchema().default({}).describe('Extra request headers for this path.'),
       expectStatus: statusSpecSchema.optional().describe('Status this path is expected to answer (e.g. 429); another status is a warning.'),
       burst: z.number().int().min(0).max(1000).default(0).describe('Requests sent first (e.g. to reach a rate limit) before the analysed one.'),
     })
@@ -266,6 +267,8 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
           if (reused) analysis.findings.push(reused);
         }
       }
+      const redirected = redirectHeadersObservation(ex, `redirect-headers@${p.label}`);
+      if (redirected) observations.push(redirected);
       labelled.push({ label: p.label, analysis });
       pathsData.push({ label: p.label, url: ex.request.url, statusCode: ex.status, grade: analysis.grade, score: analysis.score });
     }

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { REPORTER_NAMES } from '../config/reporters.ts';
 import { UsageError } from '../core/errors.ts';
+import { isSendableHeaderValue } from '../core/header-value.ts';
 
 /** Parses argv against options; any parse error becomes a UsageError naming the command. */
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O, allowPositionals = true) {
@@ -24,6 +25,7 @@ export const GATE_OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
+  'allow-mutation': { type: 'boolean' },
   stage: { type: 'string', short: 's', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   quiet: { type: 'boolean', short: 'q' },
@@ -41,6 +43,7 @@ export const GATE_OPTIONS_HELP = `Options:
   -H, --header <h>        Extra header for every request, "Name: value" (repeatable; the value is redacted)
       --ca <file>         PEM file of CA certificates to trust for the target (a private CA; sets target.tls.ca)
       --insecure          Do not verify the target's TLS certificate (loud warning; sets target.tls.rejectUnauthorized: false)
+      --allow-mutation    Let checks that change the target state run against a non-local target (never with EXPECT_LIVE=1)
   -s, --stage <name>      Run only this stage (repeatable)
   -v, --verbose           Show every observation and every progress event
   -q, --quiet             No progress: only the final table, the evidence and the verdict
@@ -78,7 +81,10 @@ export function parseHeaders(values: readonly string[] | undefined): Record<stri
     const i = h.indexOf(':');
     const name = i > 0 ? h.slice(0, i).trim() : '';
     if (!name || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('--header: expected "Name: value"');
-    out[name.toLowerCase()] = h.slice(i + 1).trim();
+    const value = h.slice(i + 1).trim();
+    // A line break inside a value would split the request; refuse it here, naming the header, never its value.
+    if (!isSendableHeaderValue(value)) throw new UsageError(`--header ${name}: the value contains a line break (CR or LF) or NUL; the value is not shown`);
+    out[name.toLowerCase()] = value;
   }
   return out;
 }

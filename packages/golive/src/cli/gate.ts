@@ -4,7 +4,6 @@
  * on stderr (GOLIVE_ERR_REPORT_WRITE) and leaves the exit code alone.
  */
 import { appendFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { builtinChecks } from '../checks/registry.ts';
 import { normaliseEnv } from '../config/env.ts';
@@ -22,6 +21,7 @@ import { parseDuration, parseHeaders, parseReporters } from './args.ts';
 import type { CliIo } from './io.ts';
 import { outputDirProblem } from './out-dir.ts';
 import { ProgressView } from './progress.ts';
+import { INSECURE_WARNING, tlsFlags } from './tls-flags.ts';
 
 /** Parsed gate flags. */
 export interface GateFlags {
@@ -34,31 +34,11 @@ export interface GateFlags {
   header?: string[] | undefined;
   ca?: string | undefined;
   insecure?: boolean | undefined;
+  'allow-mutation'?: boolean | undefined;
   stage?: string[] | undefined;
   verbose?: boolean | undefined;
   quiet?: boolean | undefined;
 }
-
-/** `--ca FILE` (read now: a missing file is a usage error) and `--insecure`, as target TLS settings. */
-export function tlsFlags(flags: { ca?: string | undefined; insecure?: boolean | undefined }, cwd: string): { ca?: string; rejectUnauthorized?: boolean } | undefined {
-  const out: { ca?: string; rejectUnauthorized?: boolean } = {};
-  if (flags.ca !== undefined) {
-    let pem: string;
-    try {
-      pem = readFileSync(resolve(cwd, flags.ca), 'utf8');
-    } catch (err) {
-      throw new UsageError(`--ca: cannot read ${flags.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca: ${flags.ca} holds no PEM certificate`);
-    out.ca = pem;
-  }
-  if (flags.insecure) out.rejectUnauthorized = false;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** The warning printed whenever the target's certificates are not verified. */
-export const INSECURE_WARNING =
-  'golive: WARNING: TLS certificates of the target are NOT verified (--insecure or target.tls.rejectUnauthorized: false): anyone on the path can answer for it. Use --ca FILE for a private CA instead.';
 
 /** GOLIVE_CONFIG_TIMEOUT_MS, else the default; a malformed value is a config error naming the variable. */
 function configLoadTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
@@ -90,6 +70,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
   if (headers) cli.headers = headers;
   const tls = tlsFlags(flags, io.cwd);
   if (tls) cli.tls = tls;
+  if (flags['allow-mutation']) cli.allowMutation = true;
 
   const configPath = flags.config ?? findConfigFile(io.cwd);
   const file = configPath ? await loadConfigFile(configPath, io.cwd, configLoadTimeoutMs(io.env)) : undefined;

@@ -6,6 +6,8 @@
  * are the check's. Accepts the seed's `dedup-loadtest.mjs` flags (`--url --total --unique --concurrency --out
  * --source --tenant`) with a scenario file that describes the ingest request (examples/pilot-events.load.json).
  */
+import { INSECURE_WARNING, tlsFlags } from './tls-flags.ts';
+import { describeWarmup } from '../load/warmup.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname, resolve as resolvePath } from 'node:path';
 import { runLoadTest, loadCheck, resultFileText } from '../checks/load.ts';
@@ -42,6 +44,9 @@ const OPTIONS = {
   warmup: { type: 'string' },
   'warmup-path': { type: 'string' },
   timeout: { type: 'string', short: 't' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  'max-body': { type: 'string' },
   workers: { type: 'string', short: 'w' },
   transport: { type: 'string' },
   'verify-json': { type: 'string' },
@@ -77,9 +82,13 @@ Model
       --max-queue <n>      Open model: drop due requests beyond this many waiting
   -w, --workers <n>        Worker threads (results are merged exactly)
       --transport <t>      HTTP client: native (golive's own HTTP/1.1, default) or undici
-      --warmup <n>         Warm-up requests before the timed phase (default: one per connection; 0: none)
-      --warmup-path <p>    Side-effect-free warm-up path (default /)
+      --warmup <n>         Warm-up requests before the timed phase, a fixed count (default: adaptive, windows until two
+                           window medians agree within 10 %, at most 1000 requests or 3 s; 0: none)
+      --warmup-path <p>    Side-effect-free warm-up path (default: the scenario's path when it is a GET or HEAD, else /)
   -t, --timeout <time>     Per-request timeout (default 10s)
+      --max-body <bytes>   Response body bytes read at most per request (default 16777216); a longer body fails it
+      --ca <file>          PEM file of CA certificates to trust for an https target (a private CA)
+      --insecure           Do not verify the target's TLS certificate (loud warning)
 Scenario
       --scenario <file>    JSON or YAML file of load check options (request, sign, verify, thresholds, ...;
                            docs/checks.md#load); the flags here override its fields
@@ -251,6 +260,8 @@ async function optionsFromFlags(values: Values, positional: string | undefined, 
     };
   }
   if (values.timeout !== undefined) input.timeoutMs = parseDuration(values.timeout);
+  const maxBody = int('max-body', values['max-body'], 1);
+  if (maxBody !== undefined) input.maxBodyBytes = maxBody;
   const workers = int('workers', values.workers);
   if (workers !== undefined) input.workers = workers;
   if (values.transport !== undefined) {
@@ -324,6 +335,7 @@ export function renderLoadSummary(r: LoadResult): string {
         : `dedup     ${r.dedup.created} created for ${r.dedup.unique} unique keys / ${r.dedup.total} requests (${r.dedup.exact ? 'exact' : 'MISMATCH'}; ratio ${r.dedup.ratio?.toFixed(4)}) via ${r.dedup.source}`,
     );
   }
+  if (r.warmup) lines.push(`warm-up   ${describeWarmup(r.warmup)}`);
   if (r.stalls.length) lines.push(`stalls    ${r.stalls.length}: ${r.stalls.slice(0, 5).map((s) => `${s.durationMs} ms at ${(s.atMs / 1000).toFixed(1)} s`).join(', ')}`);
   if (r.flags.length) lines.push(`flags     ${r.flags.join(', ')}`);
   if (r.aborted) lines.push(`ABORTED   ${r.aborted.reason}: ${r.aborted.message}`);
@@ -351,7 +363,9 @@ export const loadCommand: CliCommand = {
     }
     const opts = parsed.data;
     const redactor = Redactor.fromEnv(io.env);
-    const http = createHttpClient({ baseUrl, redactor, timeoutMs: opts.timeoutMs });
+    const tls = tlsFlags(values, io.cwd);
+    if (tls?.rejectUnauthorized === false) io.stderr.write(`${INSECURE_WARNING}\n`);
+    const http = createHttpClient({ baseUrl, redactor, timeoutMs: opts.timeoutMs, ...(tls ? { tls } : {}) });
     const tty = io.stderr.isTTY === true;
     let lastLine = 0;
     const progress = (e: ProgressEvent) => {
@@ -371,6 +385,7 @@ export const loadCommand: CliCommand = {
         http,
         env: io.env,
         redactor,
+        ...(tls ? { tls: { rejectUnauthorized: tls.rejectUnauthorized ?? true, ...(tls.ca ? { ca: tls.ca } : {}) } } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
         onProgress: progress,
       });

@@ -31,6 +31,18 @@ export function findConfigFile(dir: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The reason of a parse error without the config text it quotes. YAML errors append the offending line (a code
+ * frame) and JSON errors quote the input; a config line may hold a secret that exists nowhere else (so no
+ * redactor knows it), and the line and column are enough to find it.
+ */
+export function configErrorReason(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const firstLine = (message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+  // JSON.parse: `Unexpected token 'x', "{"a": x}" is not valid JSON` quotes the text between double quotes.
+  return firstLine.replace(/, ".*" is not valid JSON/, ' (input not shown)').replace(/"(?:[^"\\]|\\.){12,}"/g, '"…"');
+}
+
 /** How long a code config may take to load (its import and an exported function) by default. */
 export const DEFAULT_CONFIG_LOAD_TIMEOUT_MS = 10_000;
 
@@ -63,7 +75,7 @@ function timeoutError(path: string, timeoutMs: number): ConfigError {
 }
 
 function loadError(path: string, what: string, cause: unknown): ConfigError {
-  const reason = excerpt(cause instanceof Error ? cause.message : String(cause), 300);
+  const reason = excerpt(configErrorReason(cause), 300);
   return new ConfigError(`cannot load config ${path}: ${what}: ${reason}`, [], 'GOLIVE_ERR_CONFIG_LOAD', { cause });
 }
 

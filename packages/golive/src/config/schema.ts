@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import type { CheckDefinition } from '../checks/types.ts';
+// CR/LF in a header value is refused at load: one rule (core) for target and check headers.
+import { HEADER_VALUE_PROBLEM, isSendableHeaderValue } from '../core/header-value.ts';
 import { REPORTER_NAMES, type ReporterName } from './reporters.ts';
 
 /** Default whole-exchange timeout of a request to the target (the seed's S4_TIMEOUT default: 5 s). */
@@ -53,7 +55,7 @@ export const targetSchema = z
       .string()
       .optional()
       .describe('Absolute http(s) URL of the service. With `start` and no baseUrl, the first URL the process prints is used.'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Headers sent with every request (e.g. Authorization); their values are redacted.'),
+    headers: z.record(z.string(), z.string().refine(isSendableHeaderValue, HEADER_VALUE_PROBLEM)).default({}).describe('Headers sent with every request (e.g. Authorization); their values are redacted.'),
     timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS).describe('Timeout of one request (connect, headers and body).'),
     tls: z
       .object({
@@ -128,6 +130,12 @@ function configFields(check: z.ZodType) {
       .optional()
       .describe('Also write the seed artifacts of stage3 or stage4 (qa/stage*/...); default: the preset of the same name.'),
     secrets: z.array(z.string()).default([]).describe('Extra environment variable names whose values are redacted everywhere.'),
+    allowMutation: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let checks that change the target state (contract probes, a POST load) run against a target that is not managed by golive nor on a loopback or private address. Never with EXPECT_LIVE=1.',
+      ),
   };
 }
 

@@ -6,11 +6,14 @@
  * followed by hand so loops and chains are recorded and capped.
  */
 import { createRequire } from 'node:module';
-import type { Dispatcher, Agent as UndiciAgent } from 'undici';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Dispatcher, Agent as UndiciAgent, buildConnector as UndiciBuildConnector } from 'undici';
 import { type Redactor, excerpt } from '../core/redact.ts';
-import { classifyError, type NetworkErrorKind } from './errors.ts';
+import { classifyError, isNetworkError, type NetworkErrorKind } from './errors.ts';
+import { headersForRedirect } from './redirect.ts';
 
-export { classifyError, type NetworkErrorKind } from './errors.ts';
+export { classifyError, isNetworkError, type NetworkErrorKind } from './errors.ts';
 
 /** Default cap on response bytes kept (and read) per request. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -39,6 +42,11 @@ export interface HttpRequest {
 
 /** Timings in integer microseconds from the start of this hop. */
 export interface HttpTimings {
+  /**
+   * Time spent opening a new connection (TCP, and TLS for https) for this request; absent when a pooled one was
+   * reused. Part of `headersUs` and `totalUs`, reported apart so evidence shows set-up and answer separately.
+   */
+  connectUs?: number;
   /** Until response headers arrived (undefined when none did). */
   headersUs?: number;
   /** Until the exchange ended (body read up to the cap, or failure). */
@@ -50,6 +58,8 @@ export interface RedirectHop {
   status: number;
   from: string;
   location: string;
+  /** Names of the headers not sent on to another origin (target headers and credentials); absent when none. */
+  droppedHeaders?: string[];
 }
 
 /** A completed HTTP response. */
@@ -104,15 +114,26 @@ export interface HttpClientOptions {
   tls?: TlsOptions;
   redactor?: Redactor;
   userAgent?: string;
+  /** Internal: this client is the warm-up's own (it must not warm again). */
+  warmed?: boolean;
 }
 
 /** The client handed to checks through their context. */
 export interface HttpClient {
   readonly baseUrl: URL;
-  /** Sends a request; never rejects for network or HTTP trouble (only for programming errors). */
+  /**
+   * Sends a request; never rejects for network or HTTP trouble. Anything else thrown (a bug of golive, a request
+   * built wrongly) rejects, so the runner reports an `error` (GOLIVE_ERR_CHECK_CRASHED), never a failure of the target.
+   */
   request(req: HttpRequest): Promise<HttpExchange>;
   /** Resolves a path or URL against the base URL. */
   resolve(urlOrPath: string): URL;
+  /**
+   * Loads and exercises golive's own HTTP code once (module loading, the first compilation of the request path)
+   * against a throwaway server on loopback, so none of it is timed as the target's first answer. Sends nothing
+   * to the target; idempotent.
+   */
+  warm(): Promise<void>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -150,8 +171,10 @@ export function bodyJson(res: HttpResponse): unknown {
 export function describeExchange(ex: HttpExchange): string {
   const ms = (ex.timings.totalUs / 1000).toFixed(1);
   const head = `${ex.request.method} ${ex.request.url}`;
-  if (!ex.ok) return `${head} → ${ex.kind}${ex.code ? ` (${ex.code})` : ''} after ${ms} ms: ${ex.message}`;
-  return `${head} → ${ex.status} in ${ms} ms${ex.truncated ? ` (body over ${ex.body.length} bytes, truncated)` : ''}`;
+  const dropped = [...new Set(ex.redirects.flatMap((r) => r.droppedHeaders ?? []))];
+  const note = dropped.length ? ` (redirected to another origin: ${dropped.join(', ')} not sent there)` : '';
+  if (!ex.ok) return `${head} → ${ex.kind}${ex.code ? ` (${ex.code})` : ''} after ${ms} ms: ${ex.message}${note}`;
+  return `${head} → ${ex.status} in ${ms} ms${ex.truncated ? ` (body over ${ex.body.length} bytes, truncated)` : ''}${note}`;
 }
 
 /** Short redacted excerpt of a response body for evidence. */
@@ -166,12 +189,41 @@ function elapsedUs(start: bigint): number {
 
 const require = createRequire(import.meta.url);
 
+/** Sends one request through a fresh client to a server of its own on loopback, then closes both. */
+async function exerciseOnLoopback(): Promise<void> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.end('{"status":"ok"}');
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  const client = createHttpClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000, warmed: true });
+  try {
+    for (let i = 0; i < 3; i++) await client.request({ url: '/warm', headers: { accept: 'application/json' } });
+  } finally {
+    await client.close();
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+}
+
+let warming: Promise<void> | undefined;
+
+/** Warms golive's HTTP path once per process (see `HttpClient.warm`); a failure to warm only costs the timing. */
+export function warmHttp(): Promise<void> {
+  warming ??= exerciseOnLoopback().catch(() => undefined);
+  return warming;
+}
+
 /**
  * undici's Agent, loaded on a client's first request: a command that never sends one through this client
  * (`golive load` without a read-back) does not load undici's hundred-odd modules.
  */
-function loadAgent(): typeof UndiciAgent {
-  return (require('undici') as { Agent: typeof UndiciAgent }).Agent;
+function loadUndici(): { Agent: typeof UndiciAgent; buildConnector: typeof UndiciBuildConnector } {
+  return require('undici') as { Agent: typeof UndiciAgent; buildConnector: typeof UndiciBuildConnector };
 }
 
 /** Creates the undici-based client for a target. */
@@ -182,15 +234,29 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const redact = (s: string) => (options.redactor ? options.redactor.redact(s) : s);
   const tls = options.tls ?? {};
   let agent: UndiciAgent | null = null;
+  // Connections opened and the time they took: a request that saw the count rise paid for one (requests of one
+  // check go one at a time, so the attribution holds where it matters: health, canary, http).
+  let connects = 0;
+  let connectUsTotal = 0;
   const getAgent = (): UndiciAgent => {
     if (agent) return agent;
-    const Agent = loadAgent();
+    const { Agent, buildConnector } = loadUndici();
+    const connector = buildConnector({
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ...(tls.ca ? { ca: tls.ca as string | Buffer | Array<string | Buffer> } : {}),
+      ...(tls.servername ? { servername: tls.servername } : {}),
+      timeout: defaultTimeoutMs,
+    });
     agent = new Agent({
-      connect: {
-        rejectUnauthorized: tls.rejectUnauthorized ?? true,
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(tls.servername ? { servername: tls.servername } : {}),
-        timeout: defaultTimeoutMs,
+      connect: (opts, callback) => {
+        const t0 = process.hrtime.bigint();
+        connector(opts, (err, socket) => {
+          if (!err) {
+            connects++;
+            connectUsTotal += elapsedUs(t0);
+          }
+          (callback as (e: Error | null, s: unknown) => void)(err, socket);
+        });
       },
       keepAliveTimeout: 4000,
       connections: 64,
@@ -216,6 +282,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     signal: AbortSignal,
   ): Promise<{ res?: Omit<HttpResponse, 'redirects' | 'request'>; fail?: Omit<HttpFailure, 'redirects' | 'request'> }> {
     const start = process.hrtime.bigint();
+    const connectsBefore = connects;
+    const connectUsBefore = connectUsTotal;
+    const connectUs = () => (connects > connectsBefore ? { connectUs: connectUsTotal - connectUsBefore } : {});
     let headersUs: number | undefined;
     let data: Dispatcher.ResponseData | undefined;
     try {
@@ -258,11 +327,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           body: Buffer.concat(chunks),
           truncated,
           bodyBytes: received,
-          timings: { headersUs, totalUs: elapsedUs(start) },
+          timings: { ...connectUs(), headersUs, totalUs: elapsedUs(start) },
         },
       };
     } catch (err) {
       data?.body.destroy();
+      // Only the network and the peer are the target's doing; any other exception is golive's bug and must reach
+      // the runner as one (an `error` result), not become a "target unreachable" failure.
+      if (!signal.aborted && !isNetworkError(err)) throw err;
       const totalUs = elapsedUs(start);
       const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
       const c = timedOut ? { kind: 'timeout' as const, code: 'TIMEOUT', message: 'no complete answer before the timeout' } : classifyError(err);
@@ -272,7 +344,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           kind: c.kind,
           ...(c.code ? { code: c.code } : {}),
           message: redact(c.message),
-          timings: headersUs === undefined ? { totalUs } : { headersUs, totalUs },
+          timings: headersUs === undefined ? { ...connectUs(), totalUs } : { ...connectUs(), headersUs, totalUs },
         },
       };
     }
@@ -284,7 +356,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const maxBody = req.maxBodyBytes ?? defaultMaxBody;
     const follow = req.followRedirects ?? false;
     const maxRedirects = req.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-    const headers: Record<string, string> = {
+    let headers: Record<string, string> = {
       'user-agent': options.userAgent ?? 'golive',
       ...(req.noDefaultHeaders ? {} : options.defaultHeaders),
       ...req.headers,
@@ -313,15 +385,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch {
         return { ...res, request: reqInfo, redirects, timings: { ...res.timings, totalUs: elapsedUs(totalStart) } };
       }
-      redirects.push({ status: res.status, from: redact(url.href), location: redact(next.href) });
+      // Target headers and credentials must not follow a redirect to another origin (core's one sensitive list).
+      const { kept, dropped } = headersForRedirect(headers, url, next, Object.keys(options.defaultHeaders ?? {}));
+      headers = kept;
+      redirects.push({ status: res.status, from: redact(url.href), location: redact(next.href), ...(dropped.length ? { droppedHeaders: dropped } : {}) });
       const failBase = { ok: false as const, request: reqInfo, redirects, timings: { totalUs: elapsedUs(totalStart) } };
       if (seen.has(next.href)) return { ...failBase, kind: 'redirect-loop', message: `redirect loop back to ${redact(next.href)}` };
       if (redirects.length > maxRedirects) return { ...failBase, kind: 'too-many-redirects', message: `more than ${maxRedirects} redirects` };
-      // Credentials must not follow a redirect to another origin.
-      if (next.origin !== url.origin) {
-        delete headers.authorization;
-        delete headers.cookie;
-      }
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && curMethod === 'POST')) {
         curMethod = 'GET';
         body = undefined;
@@ -334,6 +404,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     baseUrl,
     request,
     resolve,
+    warm: () => (options.warmed ? Promise.resolve() : warmHttp().then(() => undefined)),
     close: () => (agent ? agent.close() : Promise.resolve()),
   };
 }

@@ -148,10 +148,25 @@ export interface LoadResult {
   /** Open model only: actual send − scheduled start. */
   scheduleLag: LatencySummary | null;
   stalls: Stall[];
-  /** Notable conditions: STALL, DROPPED, COORDINATED_OMISSION, ABORTED, LOW_SAMPLES. */
+  /** Notable conditions: STALL, DROPPED, COORDINATED_OMISSION, ABORTED, LOW_SAMPLES, BODY_CAP. */
   flags: string[];
   aborted: AbortInfo | null;
-  warmup: { requests: number; ok: number; failed: number; durationMs: number } | null;
+  /**
+   * What the warm-up did: requests sent, answered and failed, its time, the request it warmed, why it stopped
+   * (`stable`: two consecutive window medians within 10 %; `max-requests` / `max-time`: its bounds; `fixed`: a
+   * set count) and each window's median latency. `note` says when the scenario's own request was not warmed.
+   */
+  warmup: {
+    requests: number;
+    ok: number;
+    failed: number;
+    durationMs: number;
+    method?: string;
+    path?: string;
+    stoppedBy?: 'fixed' | 'stable' | 'max-requests' | 'max-time' | 'cancelled' | 'no-answer';
+    windowMedianMs?: number[];
+    note?: string;
+  } | null;
   timeline: Timeline;
   errorSamples: ErrorSample[];
   dedup: DedupVerification | null;
@@ -192,7 +207,7 @@ function addArrays(a: number[], b: number[], shift: number): number[] {
 }
 
 /** Flags derived from a result's figures (recomputed after merging). */
-export function deriveFlags(r: Pick<LoadResult, 'stalls' | 'requests' | 'latency' | 'latencyUncorrected' | 'aborted' | 'model'>): string[] {
+export function deriveFlags(r: Pick<LoadResult, 'stalls' | 'requests' | 'latency' | 'latencyUncorrected' | 'aborted' | 'model' | 'errorSamples'>): string[] {
   const flags: string[] = [];
   if (r.stalls.length > 0) flags.push('STALL');
   if (r.requests.dropped > 0) flags.push('DROPPED');
@@ -202,6 +217,7 @@ export function deriveFlags(r: Pick<LoadResult, 'stalls' | 'requests' | 'latency
   if (r.model.type === 'open' && c !== null && u !== null && u !== undefined && c > 2 * u && c - u > 10) flags.push('COORDINATED_OMISSION');
   if (r.aborted) flags.push('ABORTED');
   if (r.latency.unsupported.length > 0) flags.push('LOW_SAMPLES');
+  if (r.errorSamples.some((e) => e.message.includes('GOLIVE_BODY_TOO_LARGE'))) flags.push('BODY_CAP');
   return flags;
 }
 
@@ -338,6 +354,8 @@ export function mergeResults(parts: readonly LoadResult[], exactSampleLimit = DE
             ok: warmups.reduce((a, w) => a + w.ok, 0),
             failed: warmups.reduce((a, w) => a + w.failed, 0),
             durationMs: Math.max(...warmups.map((w) => w.durationMs)),
+            ...(first.warmup?.method ? { method: first.warmup.method } : {}),
+            ...(first.warmup?.path ? { path: first.warmup.path } : {}),
           },
     timeline,
     errorSamples: parts.flatMap((p) => p.errorSamples).slice(0, MAX_ERROR_SAMPLES),

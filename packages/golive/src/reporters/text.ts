@@ -20,7 +20,8 @@ export function renderText(report: Report): string {
     for (const r of stage.checks) {
       const level = r.level === 'warn' ? ' (warn)' : '';
       lines.push(`${STATUS_ICON[r.status]} ${r.title} [${r.id}]${level}: ${statusLabel(r.status)} — ${keyFigure(r)}`);
-      if (r.status === 'fail') for (const f of failureLines(r).slice(1)) lines.push(`    ${f}`);
+      // Every failing observation, except one the line above already shows as the summary.
+      if (r.status === 'fail') for (const f of failureLines(r)) if (!f.endsWith(r.summary)) lines.push(`    ${f}`);
       for (const w of r.warnings) lines.push(`    warning: ${w}`);
     }
     lines.push('');

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { builtinChecks } from '../checks/registry.ts';
-import type { CheckDefinition, Clock, GateHookContext } from '../checks/types.ts';
+import { type CheckDefinition, type Clock, type GateHookContext, mutatesTarget } from '../checks/types.ts';
 import { type ResolvedConfig, isResolvedConfig, resolveConfig } from '../config/resolve.ts';
 import type { GoliveConfig } from '../config/schema.ts';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_OUT_DIR } from '../config/schema.ts';
 import { normaliseEnv } from '../config/env.ts';
 import { UsageError } from '../core/errors.ts';
 import { exitCodeForVerdict } from '../core/exit-codes.ts';
-import { Redactor, SENSITIVE_HEADERS, isSecretEnv } from '../core/redact.ts';
+import { Redactor, isSecretEnv } from '../core/redact.ts';
 import {
   type CheckResult,
   type CheckResultBase,
@@ -29,9 +29,11 @@ import { createArtifactSink } from './artifacts.ts';
 import { systemClock } from './clock.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
 import { type GateStartRecord, runGateEnd, runGateStart } from './gate-hooks.ts';
+import { mutationRefusal } from './mutation.ts';
 import { runCheck } from './run-check.ts';
 import { commandLine, type ManagedTarget, startTarget } from './target.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
+import { stripUserinfo } from '../core/url.ts';
 
 /** Id, kind and stage name of the result standing for a managed target. */
 export const TARGET_CHECK_ID = 'target';
@@ -55,22 +57,23 @@ export interface RunGateOptions {
   redactor?: Redactor;
 }
 
-/** Header names whose values are credentials, beyond the well-known ones. */
-const SECRET_HEADER_NAME = /auth|token|key|secret|session|signature|cookie|password|credential/i;
-
 /** Builds the run's redactor: secrets from the environment, names declared in config, target headers. */
-export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'>, env: Readonly<Record<string, string | undefined>>): Redactor {
+export function buildRedactor(config: Pick<ResolvedConfig, 'secrets' | 'target'> & Partial<Pick<ResolvedConfig, 'checks'>>, env: Readonly<Record<string, string | undefined>>): Redactor {
   const extra: string[] = [];
   for (const name of config.secrets) {
     const v = env[name];
     if (v) extra.push(v);
   }
-  // Credentials sent as target headers; `accept: application/json` must stay readable in evidence.
-  for (const [name, value] of Object.entries(config.target.headers)) {
-    if (SENSITIVE_HEADERS.has(name.toLowerCase()) || SECRET_HEADER_NAME.test(name) || isSecretEnv(name, value)) extra.push(value);
-  }
   if (config.target.start) for (const [k, v] of Object.entries(config.target.start.env)) if (isSecretEnv(k, v)) extra.push(v);
-  return Redactor.fromEnv(env, extra);
+  const redactor = Redactor.fromEnv(env, extra);
+  // Credentials sent as target headers (judged by name, in core); `accept: application/json` stays readable.
+  for (const [name, value] of Object.entries(config.target.headers)) redactor.addHeader(name, value);
+  // ... and credentials given as a check's own headers (`checks.x.options.headers.authorization`).
+  for (const spec of Object.values(config.checks ?? {})) redactor.addHeadersIn(spec.options);
+  // The password of a `--url http://user:pw@host` (or PROD_URL): userinfo is stripped from URLs anyway, this
+  // catches the password where it is printed on its own (decoded or encoded).
+  redactor.addUrl(config.target.baseUrl);
+  return redactor;
 }
 
 /**
@@ -97,6 +100,22 @@ function stageStatus(results: readonly CheckResult[]): StageResult['status'] {
   if (results.some((r) => r.level === 'error' && r.status === 'fail')) return 'fail';
   if (results.some((r) => r.level === 'error' && r.status === 'error')) return 'error';
   return 'pass';
+}
+
+/** A check the safety rule kept from running: an error (it could not be evaluated), saying how to allow it. */
+function refused(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, message: string, now: number): CheckResult {
+  return {
+    ...base,
+    startedAt: new Date(now).toISOString(),
+    durationMs: 0,
+    observations: [],
+    warnings: [],
+    metrics: {},
+    artifacts: [],
+    summary: `GOLIVE_ERR_MUTATION_REFUSED: ${message}`,
+    status: 'error',
+    error: { code: 'GOLIVE_ERR_MUTATION_REFUSED', message },
+  };
 }
 
 function skipped(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, reason: string, now: number): CheckResult {
@@ -215,6 +234,12 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
         userAgent: `golive/${GOLIVE_VERSION}`,
       });
     let http = clientFor(baseUrl);
+    // The safety rule of checks that change the target's state (runner/mutation.ts), judged per check.
+    const refusedMutation = (def: CheckDefinition, options: unknown) =>
+      mutatesTarget(def, options as never) ? mutationRefusal({ baseUrl, managed: managed !== undefined, allowMutation: cfg.allowMutation, env }) : undefined;
+    // golive's own first-request costs (module loading, first compilation of the request path) are paid here,
+    // on loopback, not timed as the target's first answer.
+    if (!stopReason) await http.warm();
     const total = runIds.size;
     let index = 0;
     const hookContext = (): GateHookContext => ({
@@ -256,6 +281,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
           if (cancelled()) result = skipped(base, 'run cancelled', clock.now());
           else if (stopReason) result = skipped(base, stopReason, clock.now());
           else if (failedDep) result = skipped(base, `dependency "${failedDep.id}" did not pass (${failedDep.status})`, clock.now());
+          else if (refusedMutation(def, spec.options)) result = refused(base, refusedMutation(def, spec.options) as string, clock.now());
           else {
             emitSafe(onEvent, { type: 'check-start', stage: stage.name, id, kind: def.kind, title: base.title, index, total });
             const started = gateStarts.get(id);
@@ -345,7 +371,8 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     startedAt: new Date(startedAtMs).toISOString(),
     finishedAt: new Date(clock.now()).toISOString(),
     durationMs: Math.round((clock.monoUs() - startUs) / 10) / 100,
-    target: { baseUrl: redactor.redact(baseUrl ?? ''), managed: Boolean(cfg.target.start) },
+    // Userinfo never reaches a report, whatever the redactor learnt (core/url.ts).
+    target: { baseUrl: stripUserinfo(redactor.redact(baseUrl ?? '')), managed: Boolean(cfg.target.start) },
     source: cfg.source,
     verdict,
     exitCode: exitCodeForVerdict(verdict),

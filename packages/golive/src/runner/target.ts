@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ManagedTargetHandle, TargetEnvChanges, TargetExit, TargetStartResult } from '../checks/types.ts';
 import { excerpt, type Redactor } from '../core/redact.ts';
+import { stripUserinfo } from '../core/url.ts';
 
 /** Bytes of target output kept (the tail). */
 const MAX_OUTPUT_BYTES = 256 * 1024;
@@ -143,11 +144,17 @@ export function createManagedTarget(
       if (current.exit) return { ok: false, reason: `"${commandLine(spec.command)}" ${describeExit(current.exit)} before it was ready.`, exit: current.exit };
       if (!options.baseUrl && !detectedUrl) {
         const m = URL_IN_OUTPUT.exec(current.output);
-        if (m) detectedUrl = m[0].replace(/[.,;)\]}]+$/, '');
+        if (m) {
+          const printed = m[0].replace(/[.,;)\]}]+$/, '');
+          // A printed `http://user:pw@host`: the password is learnt for redaction, the userinfo dropped (fetch
+          // refuses URLs with credentials, and no report may carry them).
+          r.addUrl(printed);
+          detectedUrl = stripUserinfo(printed);
+        }
       }
       const base = options.baseUrl ?? detectedUrl;
       if (base) {
-        const readyUrl = new URL(spec.readyUrl ?? '/health', base).href;
+        const readyUrl = stripUserinfo(new URL(spec.readyUrl ?? '/health', base).href);
         try {
           const res = await fetch(readyUrl, { signal: AbortSignal.timeout(Math.max(200, Math.min(2000, deadline - Date.now()))), redirect: 'manual' });
           await res.body?.cancel();

@@ -72,4 +72,18 @@ describe('TLS trust: one setting for every check', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--ca: cannot read .*nope\.pem: ENOENT/);
   });
+
+  it('golive load follows the same trust: refused without it, --ca or --insecure (warned) let it through', async () => {
+    const args = ['load', `${url}/`, '-n', '30', '-c', '2', '-q', '--warmup', '0'];
+    const plain = await golive(args);
+    assertNoStack(plain.stderr);
+    assert.notEqual(plain.code, 0, 'an untrusted certificate is not a pass');
+    assert.match(plain.stdout + plain.stderr, /tls/i);
+    const ca = await golive([...args, '--ca', join(dir, 'c.pem')]);
+    assert.equal(ca.code, 0, ca.stdout + ca.stderr);
+    assert.doesNotMatch(ca.stderr, /WARNING/);
+    const insecure = await golive([...args, '--insecure']);
+    assert.equal(insecure.code, 0, insecure.stdout + insecure.stderr);
+    assert.match(insecure.stderr, /WARNING: TLS certificates of the target are NOT verified/);
+  });
 });

@@ -107,7 +107,9 @@ describe('command check', () => {
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
     await withCtx(async (t) => {
-      const out = await runCheck(commandCheck, t.ctx, { command: [NODE, '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], timeoutMs: 200, killGraceMs: 200 });
+      // The timeout leaves Node time to start and install its handler even on a loaded machine: a SIGTERM that
+      // arrives before the handler would end the child by itself and prove nothing.
+      const out = await runCheck(commandCheck, t.ctx, { command: [NODE, '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], timeoutMs: 2000, killGraceMs: 200 });
       assert.deepEqual(codes(out), ['COMMAND_TIMEOUT']);
       assert.equal(out.data?.signal, 'SIGKILL');
     });

@@ -10,6 +10,7 @@ import { commandCheck } from '../../src/checks/command.ts';
 import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
+import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
 
@@ -29,6 +30,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [httpCheck, 'http.ts', 'HTTP', true],
   [providerConfigCheck, 'provider-config.ts', 'PROVIDER', false],
   [commandCheck, 'command.ts', 'COMMAND', false],
+  [rateLimitCheck, 'rate-limit.ts', 'RATE_LIMIT', false],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {

@@ -124,6 +124,9 @@ describe('markdown, text and console', () => {
     assert.match(text, /^⚠️ Samples \[samples\]: ERROR — GOLIVE_ERR_INSUFFICIENT_SAMPLES: only 1 sample$/m);
     assert.match(text, /^⏭️ Canary \[canary\]: SKIP — skipped: dependency "health" did not pass \(fail\)$/m);
     assert.match(text, /^ {4}warning: report-only CSP alone$/m);
+    // A summary that is a figure rather than the failure leaves the failing observation to the line below it.
+    assert.match(text, /^ {4}\[HTTP_STATUS\] POST \/api\/stripe\/webhook → 200: accepted an unsigned event/m);
+    assert.doesNotMatch(text, /^ {4}\[CSP_MISSING\] no CSP on \/$/m, 'a failure the summary already shows is not repeated');
     assert.match(text, /\nStatus: FAIL\nVerdict: NO-GO: 1 passed, 2 failed, 1 errors, 1 skipped, 1 warning \(exit 1\)\n$/);
   });
 

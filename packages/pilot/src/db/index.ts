@@ -4,6 +4,8 @@ import { PgliteDb } from './pglite.ts';
 import { PostgresDb } from './postgres.ts';
 import type { Db } from './types.ts';
 
+export { DataDirLockedError } from './dir-lock.ts';
+export { classifyDatabaseError, DatabaseUnavailableError, isDatabaseUnavailable } from './errors.ts';
 export type { Db, Queryable, QueryResult, TxOptions } from './types.ts';
 
 /** Thrown when the database role could bypass row-level security; pilot refuses to start. */
@@ -26,6 +28,8 @@ export interface DbLogger {
 
 /** Arbitrary constant identifying pilot's migration lock among advisory locks. */
 const MIGRATION_LOCK_ID = 0x70696c6f;
+/** Limit of each statement of the migration session (the lock wait included). */
+const MIGRATION_TIMEOUT_MS = 600_000;
 
 /**
  * Opens the configured database (PostgreSQL when DATABASE_URL is set, PGlite otherwise), applies
@@ -36,19 +40,25 @@ export async function openDatabase(config: PilotConfig, log: DbLogger): Promise<
     const db = await PostgresDb.open({
       connectionString: config.databaseUrl,
       poolMax: config.databasePoolMax,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      acquireTimeoutMs: config.databaseAcquireTimeoutMs,
       onPoolError: (err) => log.error({ err: { message: err.message } }, 'idle database connection failed'),
     });
     try {
       await assertRoleIsRestricted(db);
       // Several instances may start at once: one migrates, the others wait on the lock.
-      const applied = await db.withClient(async (c) => {
-        await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-        try {
-          return await migrate(c);
-        } finally {
-          await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
-        }
-      });
+      const applied = await db.withClient(
+        async (c) => {
+          await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+          try {
+            return await migrate(c);
+          } finally {
+            await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+          }
+        },
+        // Waiting for another instance's migrations, and running ours, may outlast a request's statement.
+        { timeoutMs: MIGRATION_TIMEOUT_MS },
+      );
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
       return db;
     } catch (err) {
@@ -56,7 +66,7 @@ export async function openDatabase(config: PilotConfig, log: DbLogger): Promise<
       throw err;
     }
   }
-  const db = await PgliteDb.open(config.dataDir);
+  const db = await PgliteDb.open(config.dataDir, { acquireTimeoutMs: config.databaseAcquireTimeoutMs });
   try {
     const applied = await migrate({ query: (s, p) => db.query(s, p), exec: (s) => db.exec(s) });
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Mutex } from '../lib/mutex.ts';
+import { type DataDirLock, lockDataDir } from './dir-lock.ts';
+import { DatabaseUnavailableError } from './errors.ts';
 import type { Db, Queryable, QueryResult, TxOptions } from './types.ts';
 
 /** Role the embedded database switches to after migrations, so row-level security applies. */
@@ -14,18 +16,38 @@ export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   readonly #pg: PGlite;
   readonly #mutex = new Mutex();
+  readonly #lock: DataDirLock | undefined;
+  readonly #acquire: { timeoutMs?: number; onTimeout: () => Error };
   #closed = false;
 
-  private constructor(pg: PGlite) {
+  private constructor(pg: PGlite, lock: DataDirLock | undefined, acquireTimeoutMs: number | undefined) {
     this.#pg = pg;
+    this.#lock = lock;
+    // The one connection is held by a long statement or a queue of them: a request gives up after
+    // acquireTimeoutMs instead of waiting for all of it.
+    this.#acquire = {
+      ...(acquireTimeoutMs === undefined ? {} : { timeoutMs: acquireTimeoutMs }),
+      onTimeout: () => new DatabaseUnavailableError(`no connection free within ${acquireTimeoutMs} ms`),
+    };
   }
 
-  /** Opens (and creates when needed) the database in `dataDir`. */
-  static async open(dataDir: string): Promise<PgliteDb> {
-    if (dataDir !== 'memory://' && !dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-    const pg = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
-    await pg.waitReady;
-    return new PgliteDb(pg);
+  /**
+   * Opens (and creates when needed) the database in `dataDir`, holding the directory's exclusive lock
+   * until {@link close}: a second process on the same directory would run its own engine over the same
+   * files and lose acknowledged writes, so it is refused ({@link DataDirLockedError}).
+   */
+  static async open(dataDir: string, o: { acquireTimeoutMs?: number } = {}): Promise<PgliteDb> {
+    const onDisk = dataDir !== 'memory://' && !dataDir.includes('://');
+    if (onDisk) mkdirSync(dataDir, { recursive: true });
+    const lock = onDisk ? await lockDataDir(dataDir) : undefined;
+    try {
+      const pg = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+      await pg.waitReady;
+      return new PgliteDb(pg, lock, o.acquireTimeoutMs);
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
   }
 
   get closed(): boolean {
@@ -39,14 +61,14 @@ export class PgliteDb implements Db {
   }
 
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-    return this.#mutex.run(() => this.#raw<T>(sql, params));
+    return this.#mutex.run(() => this.#raw<T>(sql, params), this.#acquire);
   }
 
   /** Runs a multi-statement script (migrations); no parameters. */
   exec(sql: string): Promise<void> {
     return this.#mutex.run(async () => {
       await this.#pg.exec(sql);
-    });
+    }, this.#acquire);
   }
 
   tx<T>(fn: (q: Queryable) => Promise<T>, options: TxOptions = {}): Promise<T> {
@@ -64,7 +86,7 @@ export class PgliteDb implements Db {
         await this.#pg.exec('ROLLBACK').catch(() => {});
         throw err;
       }
-    });
+    }, this.#acquire);
   }
 
   /**
@@ -93,6 +115,11 @@ export class PgliteDb implements Db {
     if (this.#closed) return;
     this.#closed = true;
     // Wait for the transaction in progress, if any, before closing the engine.
-    await this.#mutex.run(() => this.#pg.close());
+    try {
+      await this.#mutex.run(() => this.#pg.close());
+    } finally {
+      // Only once the engine has flushed and closed may another process open the directory.
+      await this.#lock?.release();
+    }
   }
 }

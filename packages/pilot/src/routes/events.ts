@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type IngestOutcome, IngestQueueFullError } from '../services/ingest.ts';
+import type { IngestOutcome } from '../services/ingest.ts';
 import { isDatabaseDataError } from '../lib/db-errors.ts';
 import { sendError } from '../lib/http-errors.ts';
 import { parseSignatureHeader, sha256Hex, verifySignature } from '../lib/signature.ts';
@@ -8,11 +8,26 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
-/** Resolves `Authorization: Bearer <apiKey>` to a tenant; 401 otherwise. */
+/**
+ * Resolves `Authorization: Bearer <apiKey>` to a tenant; 401 otherwise. A client address past its
+ * failed-authentication budget is answered 429 without a key lookup (a key already known good is not
+ * held back by it).
+ */
 async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { tenants, rateLimits } = req.server.pilot;
   const m = BEARER.exec(req.headers.authorization ?? '');
-  const tenant = m?.[1] ? await req.server.pilot.tenants.resolve(m[1]) : null;
+  let tenant = m?.[1] ? tenants.cached(m[1]) : undefined;
   if (!tenant) {
+    const waitSec = await rateLimits.authBlocked(req);
+    if (waitSec !== undefined) {
+      reply.header('retry-after', String(waitSec));
+      sendError(reply, 429, 'auth_rate_limited', 'too many failed authentications from this address; retry later');
+      return reply;
+    }
+    tenant = (m?.[1] ? await tenants.resolve(m[1]) : null) ?? undefined;
+  }
+  if (!tenant) {
+    await rateLimits.authFailed(req);
     reply.header('www-authenticate', 'Bearer realm="pilot"');
     sendError(reply, 401, 'unauthorized', 'missing or unknown API key (Authorization: Bearer <apiKey>)');
     return reply;
@@ -72,10 +87,6 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
         payloadJson: raw.toString('utf8'),
       });
     } catch (err) {
-      if (err instanceof IngestQueueFullError) {
-        reply.header('retry-after', '1');
-        return sendError(reply, 503, 'ingest_overloaded', 'too many ingests are waiting for the database; retry shortly');
-      }
       // A data error the guard did not catch is the request's (400), whatever the database said.
       if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the event payload');
       throw err;

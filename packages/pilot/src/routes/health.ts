@@ -100,10 +100,13 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         .catch(() => undefined);
     }
     const migrationsOk = pending !== undefined && pending.length === 0;
-    const status = c.ok && migrationsOk && !state.shuttingDown ? 'pass' : 'fail';
+    // Rate limiting without Redis is degraded (per instance), not down: `warn`, and still 200.
+    const limiter = app.pilot.rateLimits.status();
+    const healthy = c.ok && migrationsOk && !state.shuttingDown;
+    const status = !healthy ? 'fail' : limiter.degraded ? 'warn' : 'pass';
     const now = new Date().toISOString();
     reply
-      .code(status === 'pass' ? 200 : 503)
+      .code(status === 'fail' ? 503 : 200)
       .type('application/health+json')
       .header('cache-control', 'no-store');
     return {
@@ -133,6 +136,16 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
             status: c.ok ? 'pass' : 'fail',
             ...(c.ok ? {} : { output: 'database unavailable' }),
             time: now,
+          },
+        ],
+        'rateLimit:store': [
+          {
+            componentId: limiter.store,
+            componentType: 'component',
+            status: limiter.degraded ? 'warn' : 'pass',
+            ...(limiter.degraded
+              ? { output: 'Redis unavailable: rate limits counted per instance', time: new Date(limiter.since).toISOString() }
+              : { time: now }),
           },
         ],
         'database:migrations': [

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { sendError } from '../lib/http-errors.ts';
+import { sendError, ServiceUnavailableError } from '../lib/http-errors.ts';
 import { opsGuard } from '../lib/ops-auth.ts';
 
 const flagsPatch = z
@@ -100,6 +100,8 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
       const r = await notifier.send(parsed.data);
       return reply.code(202).send({ id: r.id, mode: notifier.mode });
     } catch (err) {
+      // The database (the outbox) being down is a 503 like everywhere else, not the mail server's fault.
+      if (err instanceof ServiceUnavailableError) throw err;
       req.log.error({ err: { message: (err as Error).message } }, 'notification failed');
       return sendError(reply, 502, 'notify_failed', 'the mail server did not accept the message');
     }

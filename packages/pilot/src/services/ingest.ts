@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
+import { ServiceUnavailableError } from '../lib/http-errors.ts';
 
 /** Input of {@link ingestEvent}: everything already authenticated and validated. */
 export interface IngestRequest {
@@ -129,14 +130,17 @@ export interface IngestQueueOptions {
   onBatch?: (size: number) => void;
 }
 
-/** Thrown by {@link IngestQueue.submit} when `maxQueued` requests are already waiting. */
-export class IngestQueueFullError extends Error {
+/**
+ * Thrown by {@link IngestQueue.submit} when `maxQueued` requests are already waiting: the app's error
+ * handler answers it `503 ingest_overloaded` with `Retry-After: 1`, like any {@link ServiceUnavailableError}.
+ */
+export class IngestQueueFullError extends ServiceUnavailableError {
   readonly code = 'PILOT_ERR_INGEST_QUEUE_FULL';
   readonly maxQueued: number;
   constructor(maxQueued: number) {
-    super(`${maxQueued} ingests are already waiting for the database`);
-    this.maxQueued = maxQueued;
+    super('ingest_overloaded', 'too many ingests are waiting for the database; retry shortly', { retryAfterSec: 1 });
     this.name = 'IngestQueueFullError';
+    this.maxQueued = maxQueued;
   }
 }
 

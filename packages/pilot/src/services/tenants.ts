@@ -45,34 +45,47 @@ export async function upsertTenant(db: Db, t: TenantProvision): Promise<void> {
 /**
  * Resolves API keys to tenants, caching answers for a short time: ingest would otherwise pay two
  * extra queries per request. A revoked key or rotated signing key takes effect within `ttlMs`.
+ * Known keys and unknown ones are cached apart, each bounded and evicting its own oldest entries: a
+ * flood of wrong keys fills only the negative cache and never pushes a real tenant out.
  */
 export class TenantDirectory {
   readonly #db: Db;
   readonly #ttlMs: number;
-  readonly #maxEntries: number;
-  readonly #cache = new Map<string, { at: number; value: TenantContext | null }>();
+  readonly #positive: BoundedCache<TenantContext>;
+  readonly #negative: BoundedCache<null>;
 
   constructor(db: Db, ttlMs = 5_000, maxEntries = 10_000) {
     this.#db = db;
     this.#ttlMs = ttlMs;
-    this.#maxEntries = maxEntries;
+    this.#positive = new BoundedCache(maxEntries);
+    this.#negative = new BoundedCache(maxEntries);
   }
 
   /** The tenant owning `apiKey`, or null when the key is unknown. */
   async resolve(apiKey: string): Promise<TenantContext | null> {
     const hash = hashApiKey(apiKey);
     const now = Date.now();
-    const hit = this.#cache.get(hash);
-    if (hit && now - hit.at < this.#ttlMs) return hit.value;
+    const known = this.#positive.get(hash, now, this.#ttlMs);
+    if (known) return known;
+    if (this.#negative.get(hash, now, this.#ttlMs) === null) return null;
     const value = await this.#load(hash);
-    if (this.#cache.size >= this.#maxEntries) this.#cache.clear();
-    this.#cache.set(hash, { at: now, value });
+    if (value) this.#positive.set(hash, value, now);
+    else this.#negative.set(hash, null, now);
     return value;
+  }
+
+  /**
+   * The tenant of `apiKey` when it is cached as known (no database access), else undefined. Lets
+   * authentication skip the failed-attempt budget for keys already proven good.
+   */
+  cached(apiKey: string): TenantContext | undefined {
+    return this.#positive.get(hashApiKey(apiKey), Date.now(), this.#ttlMs) ?? undefined;
   }
 
   /** Forgets cached answers (after provisioning in tests or admin changes). */
   invalidate(): void {
-    this.#cache.clear();
+    this.#positive.clear();
+    this.#negative.clear();
   }
 
   async #load(hash: string): Promise<TenantContext | null> {
@@ -87,5 +100,39 @@ export class TenantDirectory {
       { tenantId },
     );
     return { tenantId, signingKeys: keys.rows.map((k) => ({ keyId: k.key_id, secret: k.secret })) };
+  }
+}
+
+/** A Map bounded by entry count; when full, the oldest entry goes (insertion order), not all of them. */
+class BoundedCache<V> {
+  readonly #max: number;
+  readonly #map = new Map<string, { at: number; value: V }>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** The value if present and younger than `ttlMs`; undefined otherwise. */
+  get(key: string, now: number, ttlMs: number): V | undefined {
+    const hit = this.#map.get(key);
+    if (!hit) return undefined;
+    if (now - hit.at >= ttlMs) {
+      this.#map.delete(key);
+      return undefined;
+    }
+    return hit.value;
+  }
+
+  set(key: string, value: V, now: number): void {
+    this.#map.delete(key);
+    if (this.#map.size >= this.#max) {
+      const oldest = this.#map.keys().next().value;
+      if (oldest !== undefined) this.#map.delete(oldest);
+    }
+    this.#map.set(key, { at: now, value });
+  }
+
+  clear(): void {
+    this.#map.clear();
   }
 }

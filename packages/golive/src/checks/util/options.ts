@@ -1,6 +1,14 @@
 /** Option fields shared by the HTTP-based checks, so names, defaults and limits agree across kinds. */
 import { z } from 'zod';
+import { HEADER_VALUE_PROBLEM, isSendableHeaderValue } from '../../core/header-value.ts';
+import { regexProblem } from '../../core/regex.ts';
 import type { KindEnvVariable } from '../types.ts';
+
+/** A header value: no CR, LF or NUL (core/header-value.ts); the message names the header, never the value. */
+export const headerValueSchema = () => z.string().refine(isSendableHeaderValue, HEADER_VALUE_PROBLEM);
+
+/** A header map as config gives it (`name → value`), each value checked by {@link headerValueSchema}. */
+export const headerMapSchema = () => z.record(z.string(), headerValueSchema());
 
 /** The seed's HEALTH_URL, which sets the `url` option of the kinds that request the health endpoint. */
 export const HEALTH_URL_VARIABLE: KindEnvVariable = {
@@ -18,7 +26,7 @@ export function sequentialTimeoutMs(defaultMs: number, requests: number, request
 }
 
 /** Extra request headers (merged over the target's default headers). */
-export const headersOption = () => z.record(z.string(), z.string()).default({}).describe('Extra request headers, merged over the target headers.');
+export const headersOption = () => headerMapSchema().default({}).describe('Extra request headers, merged over the target headers.');
 
 /** Per-request timeout in ms. */
 export const requestTimeoutOption = (defaultMs: number) =>
@@ -53,12 +61,14 @@ export const urlOption = () =>
     .optional()
     .describe('Absolute http(s) URL; overrides `path` (e.g. the seed variable HEALTH_URL).');
 
-/** A regular expression given as text; an invalid one fails config validation, not the run. */
-export const regexSource = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a valid regular expression');
+/**
+ * A regular expression given as text, matched in linear time (core/regex.ts). An invalid one, or one that needs
+ * backtracking (backreferences, lookaround), fails config validation (exit 2 naming the field), not the run.
+ */
+export const regexSource = z.string().superRefine(refineRegex);
+
+/** The refinement behind {@link regexSource}, for string schemas with their own constraints. */
+export function refineRegex(s: string, ctx: z.RefinementCtx): void {
+  const problem = regexProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
