@@ -66,8 +66,9 @@ test('/metrics carries aggregate ingest series only: no tenant id, no per-tenant
   const app = await makeApp();
   try {
     const key = uniq();
+    const t0 = Math.floor(Date.now() / 1000);
     for (const back of [0, 1]) {
-      const r = await app.inject(signedIngest({ body: { m: 1 }, key, timestamp: Math.floor(Date.now() / 1000) - back }));
+      const r = await app.inject(signedIngest({ body: { m: 1 }, key, timestamp: t0 - back }));
       assert.equal(r.statusCode, 201, r.body);
     }
     const m = await app.inject({ method: 'GET', url: '/metrics' });
