@@ -183,7 +183,7 @@ function ingestRequest(key: string, body: string, timestamp: number) {
       'content-type': 'application/json',
       authorization: `Bearer ${API_KEY}`,
       'idempotency-key': key,
-      'x-signature': signRequest({ secret: SECRET, method: 'POST', path: '/v1/events', body, timestamp }),
+      'x-signature': signRequest({ secret: SECRET, method: 'POST', path: '/v1/events', body, idempotencyKey: key, timestamp }),
     },
     body,
   };

@@ -7,7 +7,9 @@ import type pino from 'pino';
 import type { PilotConfig } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
 import { classifyDatabaseError } from './db/errors.ts';
+import { isDatabaseDataError } from './lib/db-errors.ts';
 import { sendError, ServiceUnavailableError } from './lib/http-errors.ts';
+import { checkJsonBody, JsonBodyError } from './lib/json-guard.ts';
 import { clientErrorHandler, SECURITY_HEADERS, securityHeadersMiddleware } from './lib/security-headers.ts';
 import { SIGNATURE_TOLERANCE_SEC } from './lib/signature.ts';
 import { createLogger } from './logger.ts';
@@ -42,7 +44,7 @@ export {
   UnsafeDatabaseRoleError,
 } from './db/index.ts';
 export { ServiceUnavailableError } from './lib/http-errors.ts';
-export { computeSignature, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
+export { computeSignature, computeSignatureV2, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
 export { createLogger } from './logger.ts';
 export { hashApiKey, upsertTenant } from './services/tenants.ts';
 export type { AppState, PilotServices } from './types.ts';
@@ -167,6 +169,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tenants: new TenantDirectory(db, options.tenantCacheTtlMs),
       ingest: new IngestQueue(db, {
         maxBatch: config.ingestBatchMax,
+        maxQueued: config.ingestQueueMax,
         // Each running batch holds a pooled connection: leave half of the pool to the other routes.
         maxInFlight: db.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.databasePoolMax / 2)),
         onBatch: (n) => metrics.ingestBatchSize.observe(n),
@@ -180,6 +183,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
     app.decorateRequest('tenant', null);
     app.decorateRequest('rawBody', null);
+    app.decorateRequest('jsonBodyProblem', null);
 
     app.addHook('onRequest', async (req, reply) => {
       reply.header('x-request-id', req.id);
@@ -188,11 +192,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // One JSON parser for the whole app; it keeps the raw bytes for HMAC and Stripe verification.
     // Every other content type is answered 415 by fastify.
     const jsonParser = app.getDefaultJsonParser('error', 'error');
+    const jsonLimits = { maxDepth: config.jsonMaxDepth, maxBytes: config.jsonMaxBytes };
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
       const buf = body as Buffer;
       req.rawBody = buf;
+      // What JSON.parse accepts but jsonb refuses (or what would hurt later) is a 400 without parsing. It is
+      // raised from preValidation, not here: fastify closes the connection on a parser error (the client might
+      // still be sending), while this body was read in full, so the connection can stay open.
+      const problem = checkJsonBody(buf, jsonLimits);
+      if (problem) {
+        req.jsonBodyProblem = problem;
+        return done(null, undefined);
+      }
       jsonParser(req, buf.toString('utf8'), done);
+    });
+
+    app.addHook('preValidation', async (req) => {
+      if (req.jsonBodyProblem) throw req.jsonBodyProblem;
     });
 
     // Security headers on every answer fastify writes (404, 413 and 429 included, as the hook runs first).
@@ -234,6 +251,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         reply.header('retry-after', String(unavailable.retryAfterSec));
         return sendError(reply, 503, unavailable.errorCode, unavailable.message);
       }
+      // Client data the database refused despite validation is the client's problem, never a 5xx.
+      if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the request data');
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
       if (status >= 500) {
         req.log.error({ err }, 'request failed');
@@ -278,6 +297,7 @@ const FST_CODES: Record<string, string> = {
 };
 
 function errorCode(err: FastifyError): string {
+  if (err instanceof JsonBodyError) return err.code;
   if (err.code && FST_CODES[err.code]) return FST_CODES[err.code]!;
   // secure-json-parse refuses __proto__ / constructor.prototype keys with a SyntaxError.
   if (err instanceof SyntaxError) return 'body_invalid_json';

@@ -13,6 +13,7 @@ export const SECRET_VARIABLES = [
   'STRIPE_SECRET_KEY',
   'SMTP_URL',
   'ADMIN_TOKEN',
+  'OPS_TOKEN',
   'PILOT_BOOTSTRAP_API_KEY',
   'PILOT_BOOTSTRAP_SIGNING_SECRET',
 ] as const;
@@ -44,6 +45,12 @@ const urlWithProtocols = (protocols: string[]) =>
     }, `expected a URL with protocol ${protocols.join(' or ')}`);
 
 /**
+ * First day (00:00 UTC) on which ingest refuses `X-Signature` headers carrying only the legacy `v1`
+ * (which does not sign the Idempotency-Key). About two releases after v2 shipped; SIGNATURE_V1_SUNSET moves it.
+ */
+export const DEFAULT_SIGNATURE_V1_SUNSET = '2027-03-01';
+
+/**
  * Schema of every environment variable pilot reads. Keys are the variable names; `.env.example`
  * and docs/CONFIGURATION.md list exactly these keys (a test keeps them in sync).
  */
@@ -63,6 +70,7 @@ export const envSchema = z.object({
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
   INGEST_BATCH_MAX: intFromEnv(1, 1000).default(64),
+  INGEST_QUEUE_MAX: intFromEnv(1, 1_000_000).default(1000),
   PILOT_DATA_DIR: z.string().trim().min(1).optional(),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().trim().startsWith('whsec_', 'expected a value starting with whsec_').optional(),
@@ -72,13 +80,23 @@ export const envSchema = z.object({
     .trim()
     .regex(/^(sk|rk)_(test|live)_/, 'expected a value starting with sk_test_, sk_live_, rk_test_ or rk_live_')
     .optional(),
-  NOTIFY_MODE: z.enum(['mock', 'smtp']).default('mock'),
+  // No default here: production must choose (a mock outbox in production keeps personal data in a table).
+  NOTIFY_MODE: z.enum(['mock', 'smtp']).optional(),
   SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
   EMAIL_FROM: z.email('expected an e-mail address').optional(),
   ADMIN_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
+  OPS_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
+  SIGNATURE_V1_SUNSET: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expected a valid calendar date')
+    .default(DEFAULT_SIGNATURE_V1_SUNSET),
   RATE_LIMIT_MAX: intFromEnv(1, 1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: intFromEnv(100, 86_400_000).default(60_000),
   BODY_LIMIT_BYTES: intFromEnv(64, 100 * 1024 * 1024).default(64 * 1024),
+  JSON_MAX_BYTES: intFromEnv(64, 100 * 1024 * 1024).optional(),
+  JSON_MAX_DEPTH: intFromEnv(1, 1000).default(64),
   REQUEST_TIMEOUT_MS: intFromEnv(1000, 600_000).default(30_000),
   HEADERS_TIMEOUT_MS: intFromEnv(1000, 600_000).default(10_000),
   KEEP_ALIVE_TIMEOUT_MS: intFromEnv(1000, 600_000).default(72_000),
@@ -108,6 +126,9 @@ export const envSchema = z.object({
   AUTH_FAILURE_MAX: intFromEnv(1, 1_000_000).default(20),
 });
 
+/** The parsed environment: one typed value per variable of {@link envSchema}. */
+type Env = z.infer<typeof envSchema>;
+
 /** Names of every variable the schema knows, in declaration order. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
@@ -124,6 +145,8 @@ export interface PilotConfig {
   databasePoolMax: number;
   /** Most concurrent ingests committed in one transaction (group commit); 1 = one transaction each. */
   ingestBatchMax: number;
+  /** Most ingests waiting for a batch; more are answered 503 with Retry-After. */
+  ingestQueueMax: number;
   /** PGlite data directory; `memory://` keeps everything in memory. */
   dataDir: string;
   redisUrl: string | undefined;
@@ -135,9 +158,22 @@ export interface PilotConfig {
   adminToken: string;
   /** True when ADMIN_TOKEN was generated at boot (development only): the admin API is then unusable. */
   adminTokenGenerated: boolean;
+  /** Read-only token of the operator endpoints (`/health/detailed`, `/api/notify/outbox`). */
+  opsToken: string | undefined;
+  /**
+   * Whether the operator endpoints require `Authorization: Bearer <OPS_TOKEN or ADMIN_TOKEN>`: always in
+   * production, and wherever OPS_TOKEN is set.
+   */
+  opsEndpointsProtected: boolean;
+  /** Unix seconds from which a v1-only ingest signature is refused (SIGNATURE_V1_SUNSET, 00:00 UTC). */
+  signatureV1SunsetSec: number;
   rateLimitMax: number;
   rateLimitWindowMs: number;
   bodyLimitBytes: number;
+  /** Largest JSON body accepted (default and upper bound: bodyLimitBytes). */
+  jsonMaxBytes: number;
+  /** Deepest nesting of arrays and objects accepted in a JSON body. */
+  jsonMaxDepth: number;
   requestTimeoutMs: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -202,50 +238,63 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       });
     }
   }
-  const parsed = envSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      issues.push({
-        variable: String(i.path[0] ?? '(environment)'),
-        // zod messages for type errors can quote the received value; keep only the expectation.
-        message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
-      });
+  // Each variable is parsed on its own, and the cross-variable rules below run on whatever parsed, so one
+  // run names every problem (a malformed PORT does not hide a missing ADMIN_TOKEN).
+  const v: Partial<Env> = {};
+  for (const key of Object.keys(envSchema.shape) as (keyof Env)[]) {
+    const r = envSchema.shape[key].safeParse(input[key]);
+    if (r.success) (v as Record<string, unknown>)[key] = r.data;
+    else {
+      for (const i of r.error.issues) {
+        issues.push({
+          variable: key,
+          // zod messages for type errors can quote the received value; keep only the expectation.
+          message: i.code === 'invalid_value' || i.code === 'invalid_type' ? describeExpectation(i) : i.message,
+        });
+      }
     }
-    return { ok: false, issues };
   }
-  const e = parsed.data;
-  const production = e.APP_ENV === 'production';
+  /** Whether the variable was given at all (even if malformed: a malformed value is not also "missing"). */
+  const given = (name: keyof Env) => input[name] !== undefined;
+  const production = v.APP_ENV === 'production';
 
-  if (e.STRIPE_WEBHOOK_SECRET && e.STRIPE_SIGNING_SECRET && e.STRIPE_WEBHOOK_SECRET !== e.STRIPE_SIGNING_SECRET) {
+  if (v.STRIPE_WEBHOOK_SECRET && v.STRIPE_SIGNING_SECRET && v.STRIPE_WEBHOOK_SECRET !== v.STRIPE_SIGNING_SECRET) {
     issues.push({
       variable: 'STRIPE_SIGNING_SECRET',
       message: 'differs from STRIPE_WEBHOOK_SECRET (it is an alias): set only one',
     });
   }
-  const stripeWebhookSecret = e.STRIPE_WEBHOOK_SECRET ?? e.STRIPE_SIGNING_SECRET;
-  if (e.NOTIFY_MODE === 'smtp') {
-    if (!e.SMTP_URL) issues.push({ variable: 'SMTP_URL', message: 'required when NOTIFY_MODE=smtp' });
-    if (!e.EMAIL_FROM) issues.push({ variable: 'EMAIL_FROM', message: 'required when NOTIFY_MODE=smtp' });
+  const stripeWebhookSecret = v.STRIPE_WEBHOOK_SECRET ?? v.STRIPE_SIGNING_SECRET;
+  if (v.NOTIFY_MODE === 'smtp') {
+    if (!given('SMTP_URL')) issues.push({ variable: 'SMTP_URL', message: 'required when NOTIFY_MODE=smtp' });
+    if (!given('EMAIL_FROM')) issues.push({ variable: 'EMAIL_FROM', message: 'required when NOTIFY_MODE=smtp' });
   }
   if (production) {
-    if (!e.ADMIN_TOKEN) issues.push({ variable: 'ADMIN_TOKEN', message: 'required when APP_ENV=production' });
-    if (!stripeWebhookSecret)
+    if (!given('ADMIN_TOKEN')) issues.push({ variable: 'ADMIN_TOKEN', message: 'required when APP_ENV=production' });
+    if (!given('NOTIFY_MODE'))
+      issues.push({ variable: 'NOTIFY_MODE', message: 'required when APP_ENV=production (mock or smtp, chosen explicitly)' });
+    if (!given('STRIPE_WEBHOOK_SECRET') && !given('STRIPE_SIGNING_SECRET'))
       issues.push({ variable: 'STRIPE_WEBHOOK_SECRET', message: 'required when APP_ENV=production' });
-    if (!e.DATABASE_URL && !e.PILOT_DATA_DIR)
+    if (!given('DATABASE_URL') && !given('PILOT_DATA_DIR'))
       issues.push({
         variable: 'DATABASE_URL',
         message: 'required when APP_ENV=production (or set PILOT_DATA_DIR to choose the embedded data directory)',
       });
-    if (e.PILOT_DATA_DIR === 'memory://')
+    if (v.PILOT_DATA_DIR === 'memory://')
       issues.push({ variable: 'PILOT_DATA_DIR', message: 'memory:// loses data at restart; not allowed in production' });
   }
-  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+  if (v.JSON_MAX_BYTES !== undefined && v.BODY_LIMIT_BYTES !== undefined && v.JSON_MAX_BYTES > v.BODY_LIMIT_BYTES) {
+    issues.push({ variable: 'JSON_MAX_BYTES', message: 'must not exceed BODY_LIMIT_BYTES' });
+  }
+  if (v.HEADERS_TIMEOUT_MS !== undefined && v.REQUEST_TIMEOUT_MS !== undefined && v.HEADERS_TIMEOUT_MS > v.REQUEST_TIMEOUT_MS) {
     issues.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' });
   }
-  if (e.DRAIN_DELAY_MS >= e.SHUTDOWN_GRACE_MS) {
+  if (v.DRAIN_DELAY_MS !== undefined && v.SHUTDOWN_GRACE_MS !== undefined && v.DRAIN_DELAY_MS >= v.SHUTDOWN_GRACE_MS) {
     issues.push({ variable: 'DRAIN_DELAY_MS', message: 'must be smaller than SHUTDOWN_GRACE_MS' });
   }
   if (issues.length > 0) return { ok: false, issues };
+  // Every variable parsed (or an issue was returned above).
+  const e = v as Env;
 
   return {
     ok: true,
@@ -258,19 +307,25 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       databaseUrl: e.DATABASE_URL,
       databasePoolMax: e.DATABASE_POOL_MAX,
       ingestBatchMax: e.INGEST_BATCH_MAX,
+      ingestQueueMax: e.INGEST_QUEUE_MAX,
       dataDir: e.PILOT_DATA_DIR ?? (e.APP_ENV === 'test' ? 'memory://' : '.pilot-data'),
       redisUrl: e.REDIS_URL,
       stripeWebhookSecret,
       stripeSecretKey: e.STRIPE_SECRET_KEY,
-      notifyMode: e.NOTIFY_MODE,
+      notifyMode: e.NOTIFY_MODE ?? 'mock',
       smtpUrl: e.SMTP_URL,
       emailFrom: e.EMAIL_FROM,
       // A generated token is never printed: nobody can use the admin API until ADMIN_TOKEN is set.
       adminToken: e.ADMIN_TOKEN ?? randomBytes(32).toString('base64url'),
       adminTokenGenerated: e.ADMIN_TOKEN === undefined,
+      opsToken: e.OPS_TOKEN,
+      opsEndpointsProtected: production || e.OPS_TOKEN !== undefined,
+      signatureV1SunsetSec: Date.parse(`${e.SIGNATURE_V1_SUNSET}T00:00:00Z`) / 1000,
       rateLimitMax: e.RATE_LIMIT_MAX,
       rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      jsonMaxBytes: e.JSON_MAX_BYTES ?? e.BODY_LIMIT_BYTES,
+      jsonMaxDepth: e.JSON_MAX_DEPTH,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
@@ -332,6 +387,7 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     database: c.databaseUrl ? `postgres ${redactUrl(c.databaseUrl)}` : `pglite ${c.dataDir}`,
     databasePoolMax: c.databasePoolMax,
     ingestBatchMax: c.ingestBatchMax,
+    ingestQueueMax: c.ingestQueueMax,
     redis: c.redisUrl ? redactUrl(c.redisUrl) : '[unset: in-memory rate limit]',
     stripeWebhookSecret: flag(c.stripeWebhookSecret),
     stripeSecretKey: c.stripeSecretKey
@@ -343,9 +399,13 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     smtp: c.smtpUrl ? redactUrl(c.smtpUrl) : '[unset]',
     emailFrom: c.emailFrom ?? '[unset]',
     adminApi: c.adminTokenGenerated ? 'disabled (ADMIN_TOKEN unset)' : 'enabled (ADMIN_TOKEN set)',
+    opsEndpoints: c.opsEndpointsProtected ? 'token required' : 'open (not production, OPS_TOKEN unset)',
+    signatureV1Sunset: new Date(c.signatureV1SunsetSec * 1000).toISOString().slice(0, 10),
     rateLimitMax: c.rateLimitMax,
     rateLimitWindowMs: c.rateLimitWindowMs,
     bodyLimitBytes: c.bodyLimitBytes,
+    jsonMaxBytes: c.jsonMaxBytes,
+    jsonMaxDepth: c.jsonMaxDepth,
     requestTimeoutMs: c.requestTimeoutMs,
     headersTimeoutMs: c.headersTimeoutMs,
     keepAliveTimeoutMs: c.keepAliveTimeoutMs,

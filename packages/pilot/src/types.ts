@@ -37,5 +37,7 @@ declare module 'fastify' {
     tenant: TenantContext | null;
     /** The exact bytes of a JSON body, kept for signature checks. */
     rawBody: Buffer | null;
+    /** Why the JSON body was refused by the guard (answered before validation), or null. */
+    jsonBodyProblem: Error | null;
   }
 }

@@ -51,6 +51,8 @@ export function signedIngest(o: {
   kid?: string;
   secret?: string;
   headers?: Record<string, string>;
+  /** Signature scheme: v2 (default when a key is given; it signs the key) or the legacy v1. */
+  version?: 'v1' | 'v2';
 }) {
   const tenant = o.tenant ?? TENANT_A;
   const raw = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
@@ -59,6 +61,7 @@ export function signedIngest(o: {
     method: 'POST',
     path: '/v1/events',
     body: raw,
+    ...(o.key !== undefined && o.version !== 'v1' ? { idempotencyKey: o.key } : {}),
     ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
     ...(o.kid ? { keyId: o.kid } : {}),
   });

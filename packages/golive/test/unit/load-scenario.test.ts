@@ -65,10 +65,10 @@ describe('key pool', () => {
 });
 
 // Recipes of docs/load.md#signing, written as a user would.
-const PILOT_V1: SignTemplate = {
+const PILOT_V2: SignTemplate = {
   header: 'X-Signature',
-  payload: '{{timestamp}}.{{method}}.{{path}}.{{body}}',
-  value: 't={{timestamp}},v1={{signature}}',
+  payload: '{{timestamp}}.{{method}}.{{path}}.{{header:Idempotency-Key}}.{{body}}',
+  value: 't={{timestamp}},v2={{signature}}',
   uniqueSignatures: true,
 };
 const STRIPE: SignTemplate = { header: 'Stripe-Signature', payload: '{{timestamp}}.{{body}}', value: 't={{timestamp}},v1={{signature}}', uniqueSignatures: true };
@@ -76,7 +76,7 @@ const GITHUB: SignTemplate = { header: 'X-Hub-Signature-256', payload: '{{body}}
 
 describe('signing', () => {
   test("pilot's scheme as a template: every repeat of a key distinct, and accepted by pilot's own verifier", async () => {
-    const plan = await buildPlan(spec({ sign: { ...PILOT_V1, secret: SECRET } }));
+    const plan = await buildPlan(spec({ sign: { ...PILOT_V2, secret: SECRET } }));
     const keys: SigningKey[] = [{ keyId: 'k1', secret: SECRET }];
     const sigs = new Set<string>();
     for (let i = 0; i < plan.size; i++) {
@@ -86,21 +86,23 @@ describe('signing', () => {
       if (typeof parsed !== 'object') return;
       assert.ok(Math.abs(parsed.timestamp - 1_800_000_000) < 300);
       // Signed over the path without its query string, as pilot's route verifies it.
-      const verdict = verifySignature(parsed, keys, r.method, '/v1/events', r.body ?? Buffer.alloc(0), 1_800_000_000);
-      assert.deepEqual(verdict, { ok: true, keyId: 'k1' });
-      sigs.add(parsed.v1);
+      const verdict = verifySignature(parsed, keys, { method: r.method, path: '/v1/events', rawBody: r.body ?? Buffer.alloc(0), idempotencyKey: r.headers['idempotency-key'] }, { nowSec: 1_800_000_000 });
+      assert.ok(verdict.ok && verdict.keyId === 'k1' && verdict.version === 'v2', JSON.stringify(verdict));
+      sigs.add(parsed.v2 ?? '');
     }
     assert.equal(sigs.size, 1000, 'no two requests share a signature (pilot refuses exact replays)');
     // The verifier is not a rubber stamp: another secret, or another body, is a mismatch.
     const r = plan.get(0);
     const parsed = parseSignatureHeader(r.headers['x-signature']);
     if (typeof parsed !== 'object') throw new Error('unparsed');
-    assert.deepEqual(verifySignature(parsed, [{ keyId: 'k1', secret: 'other' }], 'POST', '/v1/events', r.body ?? Buffer.alloc(0), 1_800_000_000), { ok: false, reason: 'mismatch' });
-    assert.deepEqual(verifySignature(parsed, keys, 'POST', '/v1/events', Buffer.from('{}'), 1_800_000_000), { ok: false, reason: 'mismatch' });
+    const key = r.headers['idempotency-key'];
+    assert.deepEqual(verifySignature(parsed, [{ keyId: 'k1', secret: 'other' }], { method: 'POST', path: '/v1/events', rawBody: r.body ?? Buffer.alloc(0), idempotencyKey: key }, { nowSec: 1_800_000_000 }), { ok: false, reason: 'mismatch' });
+    assert.deepEqual(verifySignature(parsed, keys, { method: 'POST', path: '/v1/events', rawBody: Buffer.from('{}'), idempotencyKey: key }, { nowSec: 1_800_000_000 }), { ok: false, reason: 'mismatch' });
+    assert.deepEqual(verifySignature(parsed, keys, { method: 'POST', path: '/v1/events', rawBody: r.body ?? Buffer.alloc(0), idempotencyKey: `${key}x` }, { nowSec: 1_800_000_000 }), { ok: false, reason: 'mismatch' });
   });
 
   test('keyId: {{keyId}} in the value selects the key on the receiving side', async () => {
-    const plan = await buildPlan(spec({ sign: { ...PILOT_V1, value: 't={{timestamp}},v1={{signature}},kid={{keyId}}', keyId: 'k2', secret: SECRET } }));
+    const plan = await buildPlan(spec({ sign: { ...PILOT_V2, value: 't={{timestamp}},v2={{signature}},kid={{keyId}}', keyId: 'k2', secret: SECRET } }));
     const r = plan.get(0);
     const parsed = parseSignatureHeader(r.headers['x-signature']);
     if (typeof parsed !== 'object') throw new Error(`unparsed: ${parsed}`);
@@ -109,7 +111,8 @@ describe('signing', () => {
       { keyId: 'k1', secret: 'old-secret' },
       { keyId: 'k2', secret: SECRET },
     ];
-    assert.deepEqual(verifySignature(parsed, keys, 'POST', '/v1/events', r.body ?? Buffer.alloc(0), 1_800_000_000), { ok: true, keyId: 'k2' });
+    const verdict = verifySignature(parsed, keys, { method: 'POST', path: '/v1/events', rawBody: r.body ?? Buffer.alloc(0), idempotencyKey: r.headers['idempotency-key'] }, { nowSec: 1_800_000_000 });
+    assert.ok(verdict.ok && verdict.keyId === 'k2', JSON.stringify(verdict));
   });
 
   test('stripe template: Stripe-Signature verifies with the official package', async () => {
@@ -193,8 +196,8 @@ describe('signing', () => {
   });
 
   test('too many repeats of one request with unique signatures is refused; without them one signature is reused', async () => {
-    await assert.rejects(buildPlan(spec({ keys: { total: 1000, unique: 2 }, sign: { ...PILOT_V1, secret: SECRET } })), /at most 240/);
-    const plan = await buildPlan(spec({ keys: { total: 1000, unique: 2 }, sign: { ...PILOT_V1, uniqueSignatures: false, secret: SECRET } }));
+    await assert.rejects(buildPlan(spec({ keys: { total: 1000, unique: 2 }, sign: { ...PILOT_V2, secret: SECRET } })), /at most 240/);
+    const plan = await buildPlan(spec({ keys: { total: 1000, unique: 2 }, sign: { ...PILOT_V2, uniqueSignatures: false, secret: SECRET } }));
     const sigs = new Set(Array.from({ length: plan.size }, (_, i) => plan.get(i).headers['x-signature']));
     assert.equal(sigs.size, 2, 'one signature per key, all at the same timestamp');
   });

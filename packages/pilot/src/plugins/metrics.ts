@@ -6,9 +6,10 @@ export interface PilotMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   httpTotal: Counter<'method' | 'route' | 'status_code'>;
-  eventsIngested: Counter<'tenant'>;
-  eventsDeduplicated: Counter<'tenant' | 'outcome'>;
+  eventsIngested: Counter;
+  eventsDeduplicated: Counter<'outcome'>;
   signaturesRejected: Counter<'reason'>;
+  signaturesAccepted: Counter<'version'>;
   webhooksReceived: Counter<'provider' | 'outcome'>;
   ingestBatchSize: Histogram;
 }
@@ -34,20 +35,26 @@ export function createMetrics(): PilotMetrics {
     }),
     eventsIngested: new Counter({
       name: 'pilot_events_ingested_total',
-      help: 'Events stored (first delivery of an idempotency key)',
-      labelNames: ['tenant'],
+      // Aggregate only: a tenant label would publish tenant ids and volumes to whoever can scrape.
+      help: 'Events stored (first delivery of an idempotency key), all tenants',
       registers: [registry],
     }),
     eventsDeduplicated: new Counter({
       name: 'pilot_events_deduplicated_total',
       help: 'Ingest requests answered without storing: replayed, in flight, or key reused with another body',
-      labelNames: ['tenant', 'outcome'],
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     signaturesRejected: new Counter({
       name: 'pilot_signatures_rejected_total',
       help: 'Requests refused for their HMAC signature',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    signaturesAccepted: new Counter({
+      name: 'pilot_signatures_accepted_total',
+      help: 'Ingest signatures accepted, by scheme version (v1 is refused from SIGNATURE_V1_SUNSET on)',
+      labelNames: ['version'],
       registers: [registry],
     }),
     webhooksReceived: new Counter({

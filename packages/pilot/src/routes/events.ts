@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IngestOutcome } from '../services/ingest.ts';
+import { isDatabaseDataError } from '../lib/db-errors.ts';
 import { sendError } from '../lib/http-errors.ts';
 import { parseSignatureHeader, sha256Hex, verifySignature } from '../lib/signature.ts';
 
@@ -38,7 +40,8 @@ async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<v
 
 /** `/v1/events`: signed, idempotent ingest and tenant-scoped reads. */
 export async function eventRoutes(app: FastifyInstance): Promise<void> {
-  const { db, metrics, ingest } = app.pilot;
+  const { db, metrics, ingest, config } = app.pilot;
+  const v1Sunset = new Date(config.signatureV1SunsetSec * 1000).toUTCString();
   app.addHook('onRequest', authenticate);
 
   app.post('/v1/events', async (req, reply) => {
@@ -59,34 +62,49 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const parsed = parseSignatureHeader(typeof sigHeader === 'string' ? sigHeader : undefined);
     if (typeof parsed === 'string') {
       metrics.signaturesRejected.inc({ reason: parsed });
-      return sendError(reply, 401, `signature_${parsed}`, 'X-Signature must be t=<unix>,v1=<hex>[,kid=<id>]');
+      return sendError(reply, 401, `signature_${parsed}`, 'X-Signature must be t=<unix>,v2=<hex>[,kid=<id>]');
     }
-    const verdict = verifySignature(parsed, tenant.signingKeys, req.method, path, raw);
+    const verdict = verifySignature(
+      parsed,
+      tenant.signingKeys,
+      { method: req.method, path, rawBody: raw, idempotencyKey },
+      { v1SunsetSec: config.signatureV1SunsetSec },
+    );
     if (!verdict.ok) {
       metrics.signaturesRejected.inc({ reason: verdict.reason });
       return sendError(reply, 401, `signature_${verdict.reason}`, signatureMessage(verdict.reason));
     }
-    const outcome = await ingest.submit({
-      tenantId: tenant.tenantId,
-      signature: parsed.v1,
-      idempotencyKey,
-      requestHash: sha256Hex(Buffer.concat([Buffer.from(`${req.method} ${path}\n`), raw])),
-      payloadJson: raw.toString('utf8'),
-    });
+    metrics.signaturesAccepted.inc({ version: verdict.version });
+    // v1 does not sign the Idempotency-Key: tell its clients when it stops working (RFC 8594).
+    if (verdict.version === 'v1') reply.header('sunset', v1Sunset);
+    let outcome: IngestOutcome;
+    try {
+      outcome = await ingest.submit({
+        tenantId: tenant.tenantId,
+        signature: verdict.value,
+        idempotencyKey,
+        requestHash: sha256Hex(Buffer.concat([Buffer.from(`${req.method} ${path}\n`), raw])),
+        payloadJson: raw.toString('utf8'),
+      });
+    } catch (err) {
+      // A data error the guard did not catch is the request's (400), whatever the database said.
+      if (isDatabaseDataError(err)) return sendError(reply, 400, 'body_unstorable', 'the database refused the event payload');
+      throw err;
+    }
     switch (outcome.kind) {
       case 'created':
-        metrics.eventsIngested.inc({ tenant: tenant.tenantId });
+        metrics.eventsIngested.inc();
         return reply.code(outcome.status).type('application/json').send(outcome.body);
       case 'replayed':
-        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'replayed' });
+        metrics.eventsDeduplicated.inc({ outcome: 'replayed' });
         reply.header('idempotent-replayed', 'true');
         return reply.code(outcome.status).type('application/json').send(outcome.body);
       case 'in_flight':
-        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'in_flight' });
+        metrics.eventsDeduplicated.inc({ outcome: 'in_flight' });
         reply.header('retry-after', '1');
         return sendError(reply, 409, 'idempotency_in_flight', 'a request with this Idempotency-Key is in progress');
       case 'key_reused':
-        metrics.eventsDeduplicated.inc({ tenant: tenant.tenantId, outcome: 'key_reused' });
+        metrics.eventsDeduplicated.inc({ outcome: 'key_reused' });
         return sendError(
           reply,
           422,
@@ -111,15 +129,17 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
       async (tx) => {
         const count = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
         const rows = await tx.query<EventRow>(
-          `SELECT id::text AS id, idempotency_key, payload, created_at FROM events
+          `SELECT id::text AS id, idempotency_key, payload::text AS payload, created_at FROM events
            ORDER BY created_at DESC, id LIMIT $1`,
           [limit],
         );
-        return { count: count.rows[0]?.n ?? 0, events: rows.rows.map(toEvent) };
+        return { count: count.rows[0]?.n ?? 0, events: rows.rows };
       },
       { tenantId: tenant.tenantId },
     );
-    return result;
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"count":${result.count},"events":[${result.events.map(eventJson).join(',')}]}`);
   });
 
   app.get('/v1/events/:id', async (req, reply) => {
@@ -128,7 +148,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const r = await db.tx(
       (tx) =>
         tx.query<EventRow>(
-          'SELECT id::text AS id, idempotency_key, payload, created_at FROM events WHERE id = $1',
+          'SELECT id::text AS id, idempotency_key, payload::text AS payload, created_at FROM events WHERE id = $1',
           [id],
         ),
       { tenantId: req.tenant!.tenantId },
@@ -136,7 +156,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const row = r.rows[0];
     // Another tenant's event is indistinguishable from a missing one: RLS hides it.
     if (!row) return sendError(reply, 404, 'not_found', 'no such event');
-    return toEvent(row);
+    return reply.type('application/json; charset=utf-8').send(eventJson(row));
   });
 
   app.delete('/v1/events/:id', async (req, reply) => {
@@ -153,17 +173,19 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
 interface EventRow {
   id: string;
   idempotency_key: string;
-  payload: unknown;
+  /** The stored jsonb as PostgreSQL prints it: valid JSON by construction. */
+  payload: string;
   created_at: Date | string;
 }
 
-function toEvent(r: EventRow) {
-  return {
-    id: r.id,
-    idempotencyKey: r.idempotency_key,
-    payload: r.payload,
-    createdAt: r.created_at instanceof Date ? r.created_at.toISOString() : new Date(r.created_at).toISOString(),
-  };
+/**
+ * One event as JSON text. The payload is spliced in as the database printed it rather than parsed and
+ * serialised again: a row stored before depth caps existed (thousands of levels) would otherwise make
+ * serialisation throw, and with it every read of the tenant's events.
+ */
+function eventJson(r: EventRow): string {
+  const createdAt = r.created_at instanceof Date ? r.created_at.toISOString() : new Date(r.created_at).toISOString();
+  return `{"id":${JSON.stringify(r.id)},"idempotencyKey":${JSON.stringify(r.idempotency_key)},"payload":${r.payload},"createdAt":"${createdAt}"}`;
 }
 
 function signatureMessage(reason: string): string {
@@ -174,6 +196,8 @@ function signatureMessage(reason: string): string {
       return 'signature timestamp is more than 300 s in the future';
     case 'unknown_key':
       return 'no active signing key matches kid';
+    case 'v1_retired':
+      return 'v1 signatures are no longer accepted: sign v2 (the Idempotency-Key included), see the README';
     default:
       return 'signature does not match';
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pendingMigrations } from '../db/migrate.ts';
+import { opsGuard } from '../lib/ops-auth.ts';
 
 const noLimit = { config: { rateLimit: false } } as const;
 const PROBE_TIMEOUT_MS = 2_000;
@@ -86,7 +87,8 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
-  app.get('/health/detailed', noLimit, async (_req, reply) => {
+  // Versions and internals: operators only in production (OPS_TOKEN or ADMIN_TOKEN, see lib/ops-auth.ts).
+  app.get('/health/detailed', { ...noLimit, onRequest: opsGuard(config) }, async (_req, reply) => {
     const c = await dbCheck();
     let pending: string[] | undefined;
     let serverVersion: string | undefined;

@@ -23,6 +23,11 @@ export async function stripeRoutes(app: FastifyInstance): Promise<void> {
     if (header.length > 2048 || !STRIPE_HEADER.test(header) || !V1.test(header)) {
       return reject('malformed', 'Stripe-Signature must be t=<unix>,v1=<hex>');
     }
+    // One timestamp only: with two, the future check below would read the first and the library verify
+    // against the last, so a far-future signature would pass.
+    if (header.split(',').filter((p) => p.startsWith('t=')).length !== 1) {
+      return reject('malformed', 'Stripe-Signature must carry exactly one t=');
+    }
     const t = Number(/^t=(\d+)/.exec(header)?.[1]);
     const ageSec = Math.floor(Date.now() / 1000) - t;
     // The library refuses old timestamps only; a timestamp far in the future is refused here.

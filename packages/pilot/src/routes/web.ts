@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sendError, ServiceUnavailableError } from '../lib/http-errors.ts';
+import { opsGuard } from '../lib/ops-auth.ts';
 
 const flagsPatch = z
   .object({
@@ -62,7 +63,8 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/auth/csrf', issueCsrf);
   app.get('/api/security/csrf', issueCsrf);
 
-  app.get('/api/notify/outbox', async (req, reply) => {
+  // Recipients, subjects and bodies: operators only in production (OPS_TOKEN or ADMIN_TOKEN).
+  app.get('/api/notify/outbox', { onRequest: opsGuard(config) }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const limitRaw = q.limit ?? '50';
     if (typeof limitRaw !== 'string' || !/^\d{1,3}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 500) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { ServiceUnavailableError } from '../lib/http-errors.ts';
 
 /** Input of {@link ingestEvent}: everything already authenticated and validated. */
@@ -67,7 +67,7 @@ export async function ingestBatch(db: Db, items: readonly IngestRequest[]): Prom
  * Runs the batch statement; once it has committed, returns the mapping of item i to its outcome (which
  * throws for that item alone if the statement returned nothing valid for it).
  */
-async function storeBatch(db: Db, items: readonly IngestRequest[]): Promise<(i: number) => IngestOutcome> {
+async function storeBatch(db: Queryable, items: readonly IngestRequest[]): Promise<(i: number) => IngestOutcome> {
   const ids = items.map(() => randomUUID());
   const bodies = items.map((r, i) => createdBody(ids[i]!, r.idempotencyKey));
   const res = await db.query<OutcomeRow & { ord: number }>(
@@ -121,8 +121,36 @@ export interface IngestQueueOptions {
   maxBatch: number;
   /** Batches running at once (each holds one database connection). PGlite has one connection: 1. */
   maxInFlight: number;
+  /**
+   * Most requests waiting for a batch; one more is refused at once with {@link IngestQueueFullError}
+   * (503 with Retry-After) instead of queueing without bound while the database is slow. Default: unbounded.
+   */
+  maxQueued?: number;
   /** Called with the size of every batch sent (a metric). */
   onBatch?: (size: number) => void;
+}
+
+/**
+ * Thrown by {@link IngestQueue.submit} when `maxQueued` requests are already waiting: the app's error
+ * handler answers it `503 ingest_overloaded` with `Retry-After: 1`, like any {@link ServiceUnavailableError}.
+ */
+export class IngestQueueFullError extends ServiceUnavailableError {
+  readonly code = 'PILOT_ERR_INGEST_QUEUE_FULL';
+  readonly maxQueued: number;
+  constructor(maxQueued: number) {
+    super('ingest_overloaded', 'too many ingests are waiting for the database; retry shortly', { retryAfterSec: 1 });
+    this.name = 'IngestQueueFullError';
+    this.maxQueued = maxQueued;
+  }
+}
+
+// SQLSTATE classes an item's own data can cause: 22 data exception, 23 integrity constraint, 54 program
+// limit. Worth isolating the item; anything else (connection lost, timeout, shutdown) fails every item alike.
+const ITEM_ERROR = /^(22|23|54)[0-9A-Z]{3}$/;
+
+function isItemError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ITEM_ERROR.test(code);
 }
 
 interface Pending {
@@ -137,8 +165,16 @@ interface Pending {
  * flush on PostgreSQL, a round trip and the engine's transaction overhead everywhere) is shared. Nothing
  * is acknowledged before its batch has committed, so every 2xx is durable exactly as without batching.
  * Alone, a request waits for nothing: a batch leaves as soon as a slot is free (after the current turn
- * of the event loop, so requests parsed in the same turn share it). When a batch fails as a whole, each
- * of its requests is retried on its own, so one bad request fails alone.
+ * of the event loop, so requests parsed in the same turn share it).
+ *
+ * A batch that fails on an item's data (SQLSTATE class 22, 23 or 54) is rolled back as a whole and split
+ * in halves, each stored as a batch again (in order, so a later half sees the earlier half's rows): the bad
+ * item is isolated in about 2·log2(n) statements while the others still share commits, instead of n
+ * statements one request at a time. A failure of any other kind (connection, timeout) fails the whole batch
+ * at once rather than retrying into a database that is not answering. Batches run in an explicit
+ * transaction whose ROLLBACK is awaited on the same connection: PostgreSQL reports an error before it has
+ * released the failed transaction's locks, and a half retried on another connection in that window found
+ * its own keys' advisory locks still held (409 idempotency_in_flight for a fresh key).
  */
 export class IngestQueue {
   readonly #db: Db;
@@ -152,6 +188,9 @@ export class IngestQueue {
     if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) {
       throw new RangeError('maxInFlight must be an integer >= 1');
     }
+    if (options.maxQueued !== undefined && (!Number.isInteger(options.maxQueued) || options.maxQueued < 1)) {
+      throw new RangeError('maxQueued must be an integer >= 1');
+    }
     this.#db = db;
     this.#o = options;
   }
@@ -161,11 +200,17 @@ export class IngestQueue {
     return this.#queue.length;
   }
 
-  /** Ingests one request; resolves once its batch has committed. */
+  /**
+   * Ingests one request; resolves once its batch has committed. Rejects at once with
+   * {@link IngestQueueFullError} when `maxQueued` requests are already waiting.
+   */
   submit(request: IngestRequest): Promise<IngestOutcome> {
     if (this.#o.maxBatch === 1) {
       this.#o.onBatch?.(1);
       return ingestEvent(this.#db, request);
+    }
+    if (this.#o.maxQueued !== undefined && this.#queue.length >= this.#o.maxQueued) {
+      return Promise.reject(new IngestQueueFullError(this.#o.maxQueued));
     }
     return new Promise<IngestOutcome>((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
@@ -194,26 +239,30 @@ export class IngestQueue {
   }
 
   async #run(batch: Pending[]): Promise<void> {
-    this.#o.onBatch?.(batch.length);
     if (batch.length === 1) {
       const p = batch[0]!;
+      this.#o.onBatch?.(1);
       await ingestEvent(this.#db, p.request).then(p.resolve, p.reject);
       return;
     }
+    this.#o.onBatch?.(batch.length);
     let answer: (i: number) => IngestOutcome;
     try {
-      answer = await storeBatch(
-        this.#db,
-        batch.map((p) => p.request),
+      answer = await this.#db.tx((q) =>
+        storeBatch(
+          q,
+          batch.map((p) => p.request),
+        ),
       );
     } catch (err) {
-      // The database is unavailable: retrying each request alone would only multiply the wait.
-      if (err instanceof ServiceUnavailableError) {
+      // Rolled back as a whole (and the rollback has completed): nothing of it is stored.
+      if (!isItemError(err)) {
         for (const p of batch) p.reject(err);
         return;
       }
-      // Rolled back as a whole: nothing of it is stored. Each request alone gets its own answer or error.
-      for (const p of batch) await ingestEvent(this.#db, p.request).then(p.resolve, p.reject);
+      const half = Math.ceil(batch.length / 2);
+      await this.#run(batch.slice(0, half));
+      await this.#run(batch.slice(half));
       return;
     }
     // Committed: never retried from here (a retry would meet its own signature and answer "replayed").

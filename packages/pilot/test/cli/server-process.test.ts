@@ -83,6 +83,7 @@ function signedHeaders(body: string, key: string, t?: number): Record<string, st
       method: 'POST',
       path: '/v1/events',
       body,
+      idempotencyKey: key,
       ...(t !== undefined ? { timestamp: t } : {}),
     }),
   };

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../src/db/index.ts';
-import { type IngestRequest, IngestQueue, ingestBatch } from '../../src/services/ingest.ts';
+import type { Db, QueryResult } from '../../src/db/index.ts';
+import { type IngestRequest, IngestQueue, IngestQueueFullError, ingestBatch } from '../../src/services/ingest.ts';
 import { makeApp, signedIngest, TENANT_A, TENANT_B, uniq } from '../helpers.ts';
 
 let app: FastifyInstance;
@@ -17,6 +17,22 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
+
+type Run = (sql: string, params?: unknown[]) => Promise<QueryResult<Record<string, unknown>>>;
+
+/** The real database with every statement (in or out of a transaction) passed through `intercept`. */
+function wrapDb(inner: Db, intercept: (sql: string, params: unknown[] | undefined, run: Run) => Promise<QueryResult<Record<string, unknown>>>): Db {
+  return {
+    kind: inner.kind,
+    get closed() {
+      return inner.closed;
+    },
+    query: ((sql: string, params?: unknown[]) => intercept(sql, params, (s, p) => inner.query(s, p))) as Db['query'],
+    tx: (fn, o) => inner.tx((q) => fn({ query: ((sql: string, params?: unknown[]) => intercept(sql, params, (s, p) => q.query(s, p))) as Db['query'] }), o),
+    ping: () => inner.ping(),
+    close: async () => {},
+  };
+}
 
 function req(o: Partial<IngestRequest> = {}): IngestRequest {
   const key = o.idempotencyKey ?? uniq();
@@ -153,13 +169,9 @@ test('through the app: concurrent signed ingests share transactions and each is 
 
 test('IngestQueue: after a batch has committed, an item without a valid answer fails alone and nothing is retried', async () => {
   // The real database, with the batch statement's last answer row dropped on the way back.
-  const lossy: Db = Object.create(db, {
-    query: {
-      value: async (sql: string, params?: unknown[]) => {
-        const r = await db.query(sql, params);
-        return sql.includes('pilot_ingest_batch') ? { rows: r.rows.slice(0, -1), rowCount: r.rowCount - 1 } : r;
-      },
-    },
+  const lossy = wrapDb(db, async (sql, params, run) => {
+    const r = await run(sql, params);
+    return sql.includes('pilot_ingest_batch') ? { rows: r.rows.slice(0, -1), rowCount: r.rowCount - 1 } : r;
   });
   const q = new IngestQueue(lossy, { maxBatch: 64, maxInFlight: 1 });
   const items = Array.from({ length: 4 }, () => req());
@@ -170,4 +182,69 @@ test('IngestQueue: after a batch has committed, an item without a valid answer f
   );
   // All four were committed by the one statement; a retry would have answered "signature_replayed".
   assert.equal(await countEvents(TENANT_A.tenantId, items.map((r) => r.idempotencyKey)), 4);
+});
+
+test('IngestQueue: a bad item is isolated by bisection in about 2·log2(n) statements, not n', async () => {
+  let statements = 0;
+  const counting = wrapDb(db, (sql, params, run) => {
+    if (sql.includes('pilot_ingest')) statements += 1;
+    return run(sql, params);
+  });
+  const q = new IngestQueue(counting, { maxBatch: 32, maxInFlight: 1 });
+  const items = Array.from({ length: 32 }, () => req());
+  // Not JSON: the cast to jsonb fails (22P02), which aborts the whole batch's transaction.
+  items[10] = req({ payloadJson: '{not json' });
+  const settled = await Promise.allSettled(items.map((r) => q.submit(r)));
+  assert.equal(settled[10]?.status, 'rejected');
+  assert.ok(settled.every((s, i) => i === 10 || (s.status === 'fulfilled' && s.value.kind === 'created')));
+  assert.equal(await countEvents(TENANT_A.tenantId, items.filter((_, i) => i !== 10).map((r) => r.idempotencyKey)), 31);
+  // 32 → 16 → 8 → 4 → 2 → 1: one failing and one succeeding statement per level, plus the first.
+  assert.ok(statements <= 11, `${statements} statements for one bad item among 32 (one at a time would be 33)`);
+});
+
+test('IngestQueue: a failure that is not about an item (connection lost) fails the batch at once, no retries', async () => {
+  let statements = 0;
+  const broken = wrapDb(db, (sql, params, run) => {
+    if (!sql.includes('pilot_ingest')) return run(sql, params);
+    statements += 1;
+    return Promise.reject(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
+  });
+  const q = new IngestQueue(broken, { maxBatch: 16, maxInFlight: 1 });
+  const settled = await Promise.allSettled(Array.from({ length: 16 }, () => q.submit(req())));
+  assert.ok(settled.every((s) => s.status === 'rejected' && (s.reason as { code?: string }).code === '57P01'));
+  assert.equal(statements, 1, 'no request is retried into a database that is not answering');
+});
+
+test('IngestQueue: bounded; past maxQueued waiting requests a submit is refused at once', async () => {
+  const q = new IngestQueue(db, { maxBatch: 64, maxInFlight: 1, maxQueued: 5 });
+  const settled = await Promise.allSettled(Array.from({ length: 8 }, () => q.submit(req())));
+  assert.deepEqual(
+    settled.map((s) => (s.status === 'fulfilled' ? s.value.kind : s.reason instanceof IngestQueueFullError ? 'full' : String(s.reason))),
+    ['created', 'created', 'created', 'created', 'created', 'full', 'full', 'full'],
+  );
+  assert.throws(() => new IngestQueue(db, { maxBatch: 8, maxInFlight: 1, maxQueued: 0 }), /maxQueued/);
+});
+
+test('through the app: a full ingest queue answers 503 with Retry-After, never queues without bound', async () => {
+  // Batches take 300 ms, so requests pile up behind the first one.
+  const slow = wrapDb(db, async (sql, params, run) => {
+    if (sql.includes('pilot_ingest')) await new Promise((r) => setTimeout(r, 300));
+    return run(sql, params);
+  });
+  const small = await makeApp({ INGEST_QUEUE_MAX: '2', RATE_LIMIT_MAX: '100000' }, slow);
+  try {
+    const t0 = Math.floor(Date.now() / 1000);
+    const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => small.inject(signedIngest({ body: { i }, key: uniq(), timestamp: t0 - i }))));
+    const codes = rs.map((r) => r.statusCode);
+    assert.ok(codes.filter((c) => c === 201).length >= 2, codes.join(','));
+    const refused = rs.filter((r) => r.statusCode === 503);
+    assert.ok(refused.length >= 1, codes.join(','));
+    for (const r of refused) {
+      assert.equal(r.headers['retry-after'], '1');
+      assert.equal(r.json().error, 'ingest_overloaded');
+    }
+    assert.ok(codes.every((c) => c === 201 || c === 503), codes.join(','));
+  } finally {
+    await small.close();
+  }
 });

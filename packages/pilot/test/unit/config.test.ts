@@ -146,3 +146,26 @@ describe('TRUST_PROXY', () => {
     assert.ok(issuesOf({ TRUST_PROXY: 'yes please' }).some((i) => i.variable === 'TRUST_PROXY'));
   });
 });
+
+describe('every problem at once', () => {
+  test('APP_ENV=production PORT=abc names PORT and every missing production variable in one run', () => {
+    const names = issuesOf({ APP_ENV: 'production', PORT: 'abc' }).map((i) => i.variable);
+    for (const n of ['PORT', 'ADMIN_TOKEN', 'STRIPE_WEBHOOK_SECRET', 'DATABASE_URL']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  });
+  test('malformed values and cross-variable rules together; a malformed value is not also "missing"', () => {
+    const issues = issuesOf({
+      APP_ENV: 'production',
+      ADMIN_TOKEN: 'short',
+      LOG_LEVEL: 'loud',
+      HEADERS_TIMEOUT_MS: '20000',
+      REQUEST_TIMEOUT_MS: '10000',
+      NOTIFY_MODE: 'smtp',
+    });
+    const names = issues.map((i) => i.variable);
+    for (const n of ['ADMIN_TOKEN', 'LOG_LEVEL', 'HEADERS_TIMEOUT_MS', 'SMTP_URL', 'EMAIL_FROM', 'STRIPE_WEBHOOK_SECRET', 'DATABASE_URL']) {
+      assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+    }
+    assert.equal(names.filter((n) => n === 'ADMIN_TOKEN').length, 1, 'ADMIN_TOKEN is malformed, not missing');
+    assert.ok(!JSON.stringify(issues).includes('short'), 'values are never quoted');
+  });
+});
