@@ -28,6 +28,9 @@ export default defineConfig({
         LOG_LEVEL: 'warn',
         // The dedup load below sends 2000 requests from one tenant: keep the budget above it.
         RATE_LIMIT_MAX: '100000',
+        // The drain drill sends SIGTERM: a short drain delay keeps the main job short (pilot's default is 5 s).
+        DRAIN_DELAY_MS: '300',
+        SHUTDOWN_GRACE_MS: '8000',
       },
       readyUrl: '/health/ready',
       timeoutMs: 60_000,
@@ -123,6 +126,50 @@ export default defineConfig({
     // ── exposure: nothing sensitive is served
     exposure: { kind: 'exposure' },
 
+    // ── contracts, proven from outside (they change state: run against this managed target, no opt-in needed)
+    idempotency: {
+      kind: 'idempotency',
+      dependsOn: ['health'],
+      options: {
+        path: '/v1/events',
+        headers: { authorization: `Bearer ${env.PILOT_BOOTSTRAP_API_KEY ?? ''}` },
+        body: '{"type":"golive.probe","source":"golive","key":"{{key}}","variant":{{variant}}}',
+        sign: pilotEvents.sign,
+        createdStatus: 201,
+        requireKey: true,
+        effect: { type: 'count', path: '/v1/events?limit=1', jsonPath: 'count' },
+      },
+    },
+    // pilot limits failed authentications per client address (AUTH_FAILURE_MAX, 20): a flood with a wrong key
+    // must meet 429 at that budget, X-Forwarded-For must not reset it (TRUST_PROXY=false), never a 5xx.
+    'rate-limit': {
+      kind: 'rate-limit',
+      options: {
+        path: '/v1/events',
+        headers: { authorization: 'Bearer pk_wrong_golive_probe' },
+        maxRequests: 100,
+        expect: { budget: 20 },
+        recovery: { maxWaitMs: 2000 },
+      },
+    },
+
+    // ── lifecycle drills on the managed target (they restart it; run last)
+    startup: {
+      kind: 'startup',
+      options: {
+        // Production makes these required; each case gets its own data directory and port.
+        env: { APP_ENV: 'production', PORT: '0', PILOT_DATA_DIR: '{tmpDir}/data', LOG_LEVEL: 'warn' },
+        required: ['ADMIN_TOKEN', 'STRIPE_WEBHOOK_SECRET', 'NOTIFY_MODE'],
+        invalid: [
+          { variable: 'PORT', value: 'not-a-port' },
+          { variable: 'DATABASE_URL', value: 'not-a-url' },
+        ],
+        timeoutMs: 20_000,
+      },
+    },
+    drain: { kind: 'drain', options: { path: '/health/live', ratePerSec: 50, leadMs: 500, graceMs: 10_000, readinessPath: '/health/ready' } },
+    recovery: { kind: 'recovery', options: { path: '/health/ready', budgetMs: 60_000 } },
+
     // ── the phase 5 go/no-go load: 2000 signed requests over 400 idempotency keys at concurrency 75;
     // every key must create exactly one event (read back from GET /v1/events), p95 under 1 s
     // (request, signature, read-back and thresholds from the scenario file).
@@ -161,5 +208,7 @@ export default defineConfig({
       failPolicy: 'continue',
     },
     { name: 'load', checks: ['dedup-load'], failPolicy: 'continue' },
+    { name: 'contracts', checks: ['idempotency', 'rate-limit'], failPolicy: 'continue' },
+    { name: 'drills', checks: ['startup', 'drain', 'recovery'], failPolicy: 'continue' },
   ],
 });
