@@ -11,6 +11,7 @@ import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
 import { tlsCheck } from './tls.ts';
 import { commandCheck } from './command.ts';
+import { webhookCheck } from './webhook.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
@@ -25,6 +26,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   providerConfigCheck,
   securityHeadersCheck,
   tlsCheck,
+  webhookCheck,
 ];
 
 /** Finds a kind among the built-ins and any user-defined checks. */

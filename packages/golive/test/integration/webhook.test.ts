@@ -1,0 +1,359 @@
+/**
+ * The webhook kind against real servers on port 0: a Stripe receiver verifying with the official `stripe`
+ * package, a GitHub-style receiver and a generic timestamped HMAC receiver pass; one receiver per defect fails,
+ * and the failure names the probe that caught it.
+ */
+import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, it } from 'node:test';
+import Stripe from 'stripe';
+import type { CheckOutcome } from '../../src/checks/types.ts';
+import { webhookCheck } from '../../src/checks/webhook.ts';
+import type { WebhookData } from '../../src/checks/webhook.data.ts';
+import { resolveConfig } from '../../src/config/resolve.ts';
+import { builtinChecks } from '../../src/checks/registry.ts';
+import { refusedUrl, sendJson, serverPool } from '../helpers/check-servers.ts';
+import { failed, makeContext, runCheck } from '../helpers/context.ts';
+
+const SECRET = 'whsec_golive_test_0123456789abcdef';
+const GH_SECRET = 'gh-webhook-secret-for-tests';
+const TOLERANCE = 300;
+const pool = serverPool();
+
+async function runWebhook(baseUrl: string, opts: Record<string, unknown>, env: Record<string, string> = { STRIPE_WEBHOOK_SECRET: SECRET }): Promise<CheckOutcome> {
+  const t = await makeContext({ baseUrl, env });
+  try {
+    return await runCheck(webhookCheck, t.ctx, opts);
+  } finally {
+    await t.close();
+  }
+}
+
+/** Names of the failed error-severity observations. */
+const failures = (o: CheckOutcome) => o.observations.filter((x) => !x.passed && (x.severity ?? 'error') === 'error').map((x) => x.name);
+const codeOf = (o: CheckOutcome, name: string) => o.observations.find((x) => x.name === name && !x.passed)?.code;
+const dataOf = (o: CheckOutcome) => o.data as WebhookData;
+
+/** What a defective Stripe receiver gets wrong. */
+type StripeDefect = 'none' | 'missing' | 'forged' | 'stale' | 'future' | 'altered' | 'replay' | 'crash' | 'everything-200';
+
+/**
+ * A Stripe receiver: the official package verifies the raw body (tolerance 300 s), a timestamp far ahead is
+ * refused by hand (the package checks the age only), events are processed once per id. `GET /count` is the
+ * number processed. Each defect removes or breaks one of those steps.
+ */
+function stripeReceiver(defect: StripeDefect): (req: IncomingMessage, res: ServerResponse, body: string) => void {
+  const processed = new Set<string>();
+  let effects = 0;
+  const verifiedHeaders = new Set<string>();
+  return (req, res, body) => {
+    if (req.method === 'GET' && req.url === '/count') return sendJson(res, 200, { count: effects });
+    if (defect === 'everything-200') return sendJson(res, 200, { received: true });
+    const header = req.headers['stripe-signature'];
+    if (typeof header !== 'string') {
+      if (defect === 'missing') {
+        effects++;
+        return sendJson(res, 200, { received: true });
+      }
+      if (defect !== 'crash') return sendJson(res, 400, { error: 'missing signature' });
+    }
+    let event: { id: string };
+    try {
+      const t = Number(/(?:^|,)t=(\d+)/.exec(String(header))?.[1]);
+      if (defect !== 'future' && t - Math.floor(Date.now() / 1000) > TOLERANCE) return sendJson(res, 400, { error: 'timestamp in the future' });
+      if (defect === 'forged') {
+        // Checks the shape of the header and the age of its timestamp, never the HMAC.
+        if (!/v1=[0-9a-f]{64}/.test(String(header))) return sendJson(res, 400, { error: 'malformed' });
+        if (Math.floor(Date.now() / 1000) - t > TOLERANCE) return sendJson(res, 400, { error: 'stale' });
+        event = JSON.parse(body);
+      } else if (defect === 'altered' && verifiedHeaders.has(String(header))) {
+        // A "fast path": a signature header verified once is trusted again, whatever body comes with it.
+        event = JSON.parse(body);
+      } else {
+        event = Stripe.webhooks.constructEvent(body, String(header), SECRET, defect === 'stale' ? 0 : TOLERANCE) as unknown as { id: string };
+        verifiedHeaders.add(String(header));
+      }
+    } catch (err) {
+      if (defect === 'crash') throw err;
+      return sendJson(res, 400, { error: (err as Error).message });
+    }
+    const duplicate = processed.has(event.id) && defect !== 'replay';
+    if (!duplicate) {
+      processed.add(event.id);
+      effects++;
+    }
+    sendJson(res, 200, { received: true, duplicate });
+  };
+}
+
+/** Starts a server whose handler may throw (a crash answers 500, as a framework's default error handler does). */
+function serveCatching(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
+  return pool.serve((req, res, body) => {
+    try {
+      handler(req, res, body);
+    } catch {
+      sendJson(res, 500, { error: 'Internal Server Error' });
+    }
+  });
+}
+
+const COUNT = { type: 'json', path: '/count', jsonPath: 'count' };
+
+describe('webhook: stripe scheme', () => {
+  it('passes a receiver that verifies with the stripe package, refuses future dates and processes each event once', async () => {
+    const url = await serveCatching(stripeReceiver('none'));
+    const out = await runWebhook(url, { effectCount: COUNT, replayMarker: 'duplicate' });
+    assert.deepEqual(failures(out), [], JSON.stringify(out.observations, null, 1));
+    const data = dataOf(out);
+    assert.deepEqual(
+      data.probes.map((p) => [p.probe, p.verdict]),
+      [
+        ['no-signature', 'pass'],
+        ['malformed-signature', 'pass'],
+        ['wrong-secret', 'pass'],
+        ['stale-timestamp', 'pass'],
+        ['future-timestamp', 'pass'],
+        ['valid-event', 'pass'],
+        ['replay-identical', 'pass'],
+        ['replay-resigned', 'pass'],
+        ['altered-body', 'pass'],
+      ],
+    );
+    assert.equal(data.secretEnv, 'STRIPE_WEBHOOK_SECRET');
+    assert.deepEqual(data.effects, { source: 'GET /count → count', before: 0, after: 1 });
+    assert.match(data.marker, /^golive-probe-[0-9a-f]{8}$/);
+    assert.ok(data.probes.every((p) => p.request.includes(data.marker) || p.probe === 'replay-identical'), 'every probe carries the marker');
+    assert.equal(out.metrics?.probesRun, 9);
+    assert.ok(!JSON.stringify(out).includes(SECRET), 'the secret never appears in the outcome');
+    const shown = webhookCheck.present?.({ data, metrics: {}, status: 'pass' }, webhookCheck.options.parse({}));
+    assert.equal(shown?.keyFigure, '9/9 probes held');
+    assert.deepEqual(shown?.tables?.[0]?.columns, ['probe', 'request', 'status', 'expected', 'verdict']);
+  });
+
+  it('reads STRIPE_SIGNING_SECRET when STRIPE_WEBHOOK_SECRET is not set', async () => {
+    const url = await serveCatching(stripeReceiver('none'));
+    const out = await runWebhook(url, {}, { STRIPE_SIGNING_SECRET: SECRET });
+    assert.deepEqual(failures(out), []);
+    assert.equal(dataOf(out).secretEnv, 'STRIPE_SIGNING_SECRET');
+  });
+
+  const defects: Array<[StripeDefect, string[], string[]]> = [
+    ['missing', ['no-signature'], ['WEBHOOK_ACCEPTS_UNSIGNED']],
+    ['forged', ['wrong-secret', 'altered-body'], ['WEBHOOK_ACCEPTS_FORGED', 'WEBHOOK_ACCEPTS_ALTERED']],
+    ['stale', ['stale-timestamp'], ['WEBHOOK_ACCEPTS_STALE']],
+    ['future', ['future-timestamp'], ['WEBHOOK_ACCEPTS_FUTURE']],
+    ['altered', ['altered-body'], ['WEBHOOK_ACCEPTS_ALTERED']],
+    ['replay', ['replay-identical', 'replay-resigned', 'replay-effects'], ['WEBHOOK_REPLAY_ACCEPTED', 'WEBHOOK_REPLAY_ACCEPTED', 'WEBHOOK_REPLAY_ACCEPTED']],
+  ];
+  for (const [defect, probes, codes] of defects) {
+    it(`fails a receiver that accepts a ${defect} event, naming ${probes.join(', ')}`, async () => {
+      const url = await serveCatching(stripeReceiver(defect));
+      const out = await runWebhook(url, { effectCount: COUNT, replayMarker: 'duplicate' });
+      assert.equal(failed(out), true);
+      assert.deepEqual(failures(out), probes, JSON.stringify(out.observations, null, 1));
+      assert.deepEqual(
+        probes.map((p) => codeOf(out, p)),
+        codes,
+      );
+      const first = out.observations.find((x) => x.name === probes[0]);
+      assert.match(first?.message ?? '', new RegExp(`^${probes[0]}: `));
+    });
+  }
+
+  it('the future probe is a warning with futureTimestamp: warn', async () => {
+    const url = await serveCatching(stripeReceiver('future'));
+    const out = await runWebhook(url, { futureTimestamp: 'warn' });
+    assert.equal(failed(out), false);
+    const o = out.observations.find((x) => x.name === 'future-timestamp');
+    assert.equal(o?.severity, 'warn');
+    assert.match(o?.message ?? '', /checks only the age/);
+  });
+
+  it('a replay without effectCount or replayMarker: a 2xx is taken as acknowledged (2xx-or-4xx), replay: 4xx demands a rejection', async () => {
+    const url = await serveCatching(stripeReceiver('none'));
+    assert.deepEqual(failures(await runWebhook(url, {})), []);
+    const strict = await runWebhook(url, { replay: '4xx' });
+    assert.deepEqual(failures(strict), ['replay-identical', 'replay-resigned']);
+    assert.equal(codeOf(strict, 'replay-identical'), 'WEBHOOK_REPLAY_STATUS');
+  });
+
+  it('fails a receiver that answers 500 to a bad signature, on every probe with a bad one', async () => {
+    const url = await serveCatching(stripeReceiver('crash'));
+    const out = await runWebhook(url, {});
+    assert.deepEqual(failures(out), ['no-signature', 'malformed-signature', 'wrong-secret', 'stale-timestamp', 'altered-body']);
+    for (const o of out.observations.filter((x) => !x.passed)) {
+      assert.equal(o.code, 'WEBHOOK_SERVER_ERROR');
+      assert.match(o.message, /server error 500/);
+    }
+  });
+
+  it('fails a receiver that answers 200 to everything, naming each negative probe', async () => {
+    const url = await serveCatching(stripeReceiver('everything-200'));
+    const out = await runWebhook(url, {});
+    assert.deepEqual(failures(out), ['no-signature', 'malformed-signature', 'wrong-secret', 'stale-timestamp', 'future-timestamp', 'altered-body']);
+    assert.deepEqual(
+      out.observations.filter((x) => !x.passed).map((x) => x.code),
+      ['WEBHOOK_ACCEPTS_UNSIGNED', 'WEBHOOK_ACCEPTS_MALFORMED', 'WEBHOOK_ACCEPTS_FORGED', 'WEBHOOK_ACCEPTS_STALE', 'WEBHOOK_ACCEPTS_FUTURE', 'WEBHOOK_ACCEPTS_ALTERED'],
+    );
+    assert.match(out.observations[0]?.message ?? '', /accepted with 200 where a rejection \(400\|401\|403\) was expected/);
+  });
+
+  it('a rejection outside rejectStatus fails with WEBHOOK_REJECT_STATUS; rejectStatus widens it', async () => {
+    const url = await pool.serve((req, res) => (req.headers['stripe-signature'] ? sendJson(res, 400, {}) : sendJson(res, 422, { error: 'unprocessable' })));
+    const out = await runWebhook(url, {});
+    assert.equal(codeOf(out, 'no-signature'), 'WEBHOOK_REJECT_STATUS');
+    const wide = await runWebhook(url, { rejectStatus: '4xx' });
+    assert.equal(codeOf(wide, 'no-signature'), undefined);
+    assert.equal(codeOf(wide, 'valid-event'), 'WEBHOOK_VALID_REJECTED');
+  });
+});
+
+describe('webhook: without the secret', () => {
+  it('sends only the probes that need none and warns naming the others', async () => {
+    const url = await serveCatching(stripeReceiver('none'));
+    const out = await runWebhook(url, {}, {});
+    assert.equal(failed(out), false);
+    const data = dataOf(out);
+    assert.deepEqual(data.notProbed, ['stale-timestamp', 'future-timestamp', 'valid-event', 'replay-identical', 'replay-resigned', 'altered-body']);
+    assert.deepEqual(
+      data.probes.filter((p) => p.verdict === 'pass').map((p) => p.probe),
+      ['no-signature', 'malformed-signature', 'wrong-secret'],
+    );
+    const warn = out.observations.find((x) => x.name === 'not-probed');
+    assert.equal(warn?.severity, 'warn');
+    assert.equal(warn?.code, 'WEBHOOK_NOT_PROBED');
+    assert.match(warn?.message ?? '', /STRIPE_WEBHOOK_SECRET \/ STRIPE_SIGNING_SECRET not set/);
+  });
+
+  it('with requireSecret the check is an error naming the variables, or a fail when a probe already caught a defect', async () => {
+    const good = await serveCatching(stripeReceiver('none'));
+    await assert.rejects(runWebhook(good, { requireSecret: true }, {}), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'GOLIVE_ERR_MISSING_SECRET');
+      assert.match(e.message, /STRIPE_WEBHOOK_SECRET/);
+      assert.match(e.message, /no-signature pass \(400\)/);
+      return true;
+    });
+    const bad = await serveCatching(stripeReceiver('everything-200'));
+    const out = await runWebhook(bad, { requireSecret: true }, {});
+    assert.deepEqual(failures(out), ['no-signature', 'malformed-signature', 'wrong-secret', 'not-probed']);
+  });
+});
+
+describe('webhook: github scheme', () => {
+  /** Verifies X-Hub-Signature-256 in constant time; deliveries are processed once per X-GitHub-Delivery. */
+  function githubReceiver(): (req: IncomingMessage, res: ServerResponse, body: string) => void {
+    const seen = new Set<string>();
+    return (req, res, body) => {
+      const sig = req.headers['x-hub-signature-256'];
+      if (typeof sig !== 'string') return sendJson(res, 401, { error: 'no signature' });
+      const m = /^sha256=([0-9a-f]{64})$/.exec(sig);
+      if (!m) return sendJson(res, 400, { error: 'malformed' });
+      const want = createHmac('sha256', GH_SECRET).update(body).digest();
+      if (!timingSafeEqual(want, Buffer.from(m[1] ?? '', 'hex'))) return sendJson(res, 401, { error: 'bad signature' });
+      const delivery = String(req.headers['x-github-delivery']);
+      const duplicate = seen.has(delivery);
+      seen.add(delivery);
+      sendJson(res, duplicate ? 200 : 202, { ok: true, duplicate });
+    };
+  }
+
+  it('passes a GitHub-style receiver; the stale, future and re-signed probes are not applicable', async () => {
+    const url = await serveCatching(githubReceiver());
+    const out = await runWebhook(url, { scheme: 'github', path: '/hooks/github', replayMarker: 'duplicate' }, { GITHUB_WEBHOOK_SECRET: GH_SECRET });
+    assert.deepEqual(failures(out), [], JSON.stringify(out.observations, null, 1));
+    const data = dataOf(out);
+    assert.deepEqual(
+      data.probes.filter((p) => p.verdict === 'not applicable').map((p) => p.probe),
+      ['stale-timestamp', 'future-timestamp', 'replay-resigned'],
+    );
+    assert.equal(out.metrics?.probesRun, 6);
+  });
+});
+
+describe('webhook: hmac scheme', () => {
+  const SLACK_SECRET = 'slack-signing-secret-test';
+  /** Slack-style: `X-Slack-Signature: v0=hex(HMAC(v0:ts:body))`, timestamp in X-Slack-Request-Timestamp, both sides checked. */
+  function slackReceiver(): (req: IncomingMessage, res: ServerResponse, body: string) => void {
+    const seen = new Set<string>();
+    return (req, res, body) => {
+      const ts = Number(req.headers['x-slack-request-timestamp']);
+      const sig = req.headers['x-slack-signature'];
+      if (typeof sig !== 'string' || !Number.isInteger(ts)) return sendJson(res, 400, { error: 'unsigned' });
+      if (Math.abs(Math.floor(Date.now() / 1000) - ts) > TOLERANCE) return sendJson(res, 403, { error: 'stale' });
+      const want = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+      if (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want))) return sendJson(res, 401, { error: 'bad signature' });
+      const id = (JSON.parse(body) as { id: string }).id;
+      const dup = seen.has(id);
+      seen.add(id);
+      sendJson(res, 200, { ok: true, duplicate: dup });
+    };
+  }
+
+  it('passes a Slack-style receiver described by a template with a timestamp header', async () => {
+    const url = await serveCatching(slackReceiver());
+    const opts = {
+      scheme: 'hmac',
+      path: '/slack/events',
+      secretEnv: 'SLACK_SIGNING_SECRET',
+      sign: { header: 'X-Slack-Signature', payload: 'v0:{{timestamp}}:{{body}}', value: 'v0={{signature}}', timestampHeader: 'X-Slack-Request-Timestamp' },
+      replayMarker: 'duplicate',
+    };
+    const out = await runWebhook(url, opts, { SLACK_SIGNING_SECRET: SLACK_SECRET });
+    assert.deepEqual(failures(out), [], JSON.stringify(out.observations, null, 1));
+    assert.equal(out.metrics?.probesRun, 9);
+  });
+});
+
+describe('webhook: bad input', () => {
+  it('an unreachable target: every probe fails in bounded time with evidence, no crash', async () => {
+    const out = await runWebhook(await refusedUrl(), {});
+    // Every probe but the replays, which are not sent when the valid event got no answer.
+    assert.deepEqual(failures(out), ['no-signature', 'malformed-signature', 'wrong-secret', 'stale-timestamp', 'future-timestamp', 'valid-event', 'altered-body']);
+    assert.ok(out.observations.filter((x) => !x.passed && (x.severity ?? 'error') === 'error').every((x) => x.code === 'WEBHOOK_UNREACHABLE'));
+    assert.equal(codeOf(out, 'replay'), 'WEBHOOK_NOT_PROBED');
+    assert.match(out.observations[0]?.message ?? '', /^no-signature: no answer to POST http:\/\/127\.0\.0\.1:\d+\/api\/stripe\/webhook without Stripe-Signature/);
+  });
+
+  it('a target that never answers: each probe times out at its request timeout', async () => {
+    const url = await pool.serve(() => undefined);
+    const started = Date.now();
+    const out = await runWebhook(url, { timeoutMs: 200 });
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(codeOf(out, 'no-signature'), 'WEBHOOK_TIMEOUT');
+  });
+
+  it('garbage answers are evidence, not a crash', async () => {
+    const url = await pool.serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('\u0000{not json');
+    });
+    const out = await runWebhook(url, { replayMarker: 'duplicate' });
+    assert.equal(codeOf(out, 'no-signature'), 'WEBHOOK_ACCEPTS_UNSIGNED');
+    assert.equal(codeOf(out, 'replay-identical'), 'WEBHOOK_REPLAY_ACCEPTED');
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['hmac without secretEnv', { scheme: 'hmac', sign: { header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.secretEnv/],
+    ['hmac without sign', { scheme: 'hmac', secretEnv: 'HOOK_SECRET' }, /checks\.hook\.options\.sign/],
+    ['a template without {{signature}}', { scheme: 'hmac', secretEnv: 'HOOK_SECRET', sign: { header: 'X-Sig', payload: '{{body}}', value: 'x' } }, /checks\.hook\.options\.sign\.value/],
+    ['sign with the stripe scheme', { sign: { header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.sign/],
+    ['an event without {{id}}', { event: { type: 'x' } }, /checks\.hook\.options\.event/],
+    ['a 5xx rejection status', { rejectStatus: [400, 500] }, /checks\.hook\.options\.rejectStatus/],
+    ['a 2xx rejection status', { rejectStatus: '2xx' }, /checks\.hook\.options\.rejectStatus/],
+    ['a tolerance of 0', { toleranceSec: 0 }, /checks\.hook\.options\.toleranceSec/],
+    ['a bad secretEnv name', { secretEnv: 'not a name' }, /checks\.hook\.options\.secretEnv/],
+  ];
+  for (const [name, options, field] of invalid) {
+    it(`config error at load: ${name}`, () => {
+      assert.throws(
+        () => resolveConfig({ file: { target: { baseUrl: 'http://127.0.0.1:9' }, checks: { hook: { kind: 'webhook', options } } }, env: {}, kinds: builtinChecks }),
+        (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'GOLIVE_ERR_CONFIG_INVALID');
+          assert.match(e.message, field);
+          return true;
+        },
+      );
+    });
+  }
+});
