@@ -238,7 +238,7 @@ async function safeRead(ctx: CheckContext, spec: ReadBackSpec): Promise<ReadResu
 export const webhookCheck = defineCheck<typeof options, WebhookData>({
   kind: 'webhook',
   title: 'Signed webhook probes',
-  description: 'Probes a signed webhook endpoint: unsigned, malformed, forged, altered, stale, future-dated and replayed events must be refused (4xx), a valid one accepted.',
+  description: 'Probes a signed webhook endpoint: unsigned, malformed, forged, stale, future-dated and altered events must be refused (4xx), a valid one accepted, a replay of it cause no second effect.',
   options,
   defaultTimeoutMs: 30_000,
   // Nine probes and the two optional count reads, each at its own request timeout.

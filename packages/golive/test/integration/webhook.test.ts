@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import Stripe from 'stripe';
-import type { CheckOutcome } from '../../src/checks/types.ts';
+import { type CheckOutcome, mutatesTarget } from '../../src/checks/types.ts';
 import { webhookCheck } from '../../src/checks/webhook.ts';
 import type { WebhookData } from '../../src/checks/webhook.data.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
@@ -129,6 +129,23 @@ describe('webhook: stripe scheme', () => {
     const shown = webhookCheck.present?.({ data, metrics: {}, status: 'pass' }, webhookCheck.options.parse({}));
     assert.equal(shown?.keyFigure, '9/9 probes held');
     assert.deepEqual(shown?.tables?.[0]?.columns, ['probe', 'request', 'status', 'expected', 'verdict']);
+  });
+
+  it('declares itself mutating, and its timeout from the probes at their request timeout', () => {
+    const o = webhookCheck.options.parse({ timeoutMs: 10_000 });
+    assert.equal(mutatesTarget(webhookCheck, o), true);
+    assert.equal(webhookCheck.timeoutFor?.(o), 9 * 10_000 + 2000);
+    assert.equal(webhookCheck.timeoutFor?.(webhookCheck.options.parse({ timeoutMs: 10_000, effectCount: COUNT })), 11 * 10_000 + 2000);
+  });
+
+  it('two stripe secret variables that differ: a warning, STRIPE_WEBHOOK_SECRET used', async () => {
+    const url = await serveCatching(stripeReceiver('none'));
+    const out = await runWebhook(url, {}, { STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_SIGNING_SECRET: 'whsec_other_secret_value' });
+    assert.deepEqual(failures(out), []);
+    const warn = out.observations.find((x) => x.name === 'secret-variables');
+    assert.equal(warn?.code, 'WEBHOOK_SECRET_AMBIGUOUS');
+    assert.equal(warn?.severity, 'warn');
+    assert.ok(!JSON.stringify(out).includes('whsec_other_secret_value'));
   });
 
   it('reads STRIPE_SIGNING_SECRET when STRIPE_WEBHOOK_SECRET is not set', async () => {

@@ -1,5 +1,5 @@
 /**
- * Keeps docs/checks.md in step with the health, canary, http, provider-config and command kinds: every
+ * Keeps docs/checks.md in step with the health, canary, http, provider-config, command and webhook kinds: every
  * finding code their sources can emit and every option they accept is documented in the kind's section.
  */
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { httpCheck } from '../../src/checks/http.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
+import { webhookCheck } from '../../src/checks/webhook.ts';
 
 const root = new URL('../../../../', import.meta.url);
 const docs = readFileSync(new URL('docs/checks.md', root), 'utf8');
@@ -29,6 +30,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [httpCheck, 'http.ts', 'HTTP', true],
   [providerConfigCheck, 'provider-config.ts', 'PROVIDER', false],
   [commandCheck, 'command.ts', 'COMMAND', false],
+  [webhookCheck, 'webhook.ts', 'WEBHOOK', true],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
