@@ -4,15 +4,21 @@
  * and the failure names the probe that caught it.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { type CheckOutcome, mutatesTarget } from '../../src/checks/types.ts';
 import { webhookCheck } from '../../src/checks/webhook.ts';
 import type { WebhookData } from '../../src/checks/webhook.data.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { builtinChecks } from '../../src/checks/registry.ts';
+import type { CheckResult, Report } from '../../src/core/result.ts';
+import { renderText } from '../../src/reporters/text.ts';
+import { runGate } from '../../src/runner/run-gate.ts';
 import { refusedUrl, sendJson, serverPool } from '../helpers/check-servers.ts';
 import { failed, makeContext, runCheck } from '../helpers/context.ts';
 
@@ -373,4 +379,43 @@ describe('webhook: bad input', () => {
       );
     });
   }
+});
+
+describe('webhook in a gate', () => {
+  const dirs: string[] = [];
+  after(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  async function gate(baseUrl: string, options: Record<string, unknown>, env: Record<string, string>): Promise<{ report: Report; result: CheckResult }> {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-webhook-'));
+    dirs.push(dir);
+    const config = resolveConfig({ file: { target: { baseUrl }, checks: { hook: { kind: 'webhook', options } } }, env, kinds: builtinChecks });
+    const report = await runGate(config, { env, out: dir, kinds: builtinChecks });
+    const result = report.stages.flatMap((s) => s.checks).find((c) => c.id === 'hook');
+    assert.ok(result);
+    return { report, result };
+  }
+
+  it('a receiver that accepts everything: NO-GO, the probe table in the result, the secret in no output', async () => {
+    const url = await serveCatching(stripeReceiver('everything-200'));
+    const { report, result } = await gate(url, {}, { STRIPE_WEBHOOK_SECRET: SECRET });
+    assert.equal(report.verdict, 'NO-GO');
+    assert.equal(result.status, 'fail');
+    const table = result.presentation?.tables?.[0];
+    assert.deepEqual(table?.columns, ['probe', 'request', 'status', 'expected', 'verdict']);
+    assert.equal(table?.rows.length, 9);
+    assert.deepEqual(table?.rows[0]?.slice(2), [200, '400|401|403', 'fail']);
+    assert.equal(result.presentation?.keyFigure, '3/9 probes held');
+    const text = renderText(report);
+    assert.match(text, /no-signature: accepted with 200/);
+    assert.ok(!JSON.stringify(report).includes(SECRET) && !text.includes(SECRET));
+  });
+
+  it('requireSecret without the secret: the check is an error and the verdict INCONCLUSIVE', async () => {
+    const url = await serveCatching(stripeReceiver('none'));
+    const { report, result } = await gate(url, { requireSecret: true }, {});
+    assert.equal(result.status, 'error');
+    assert.equal(result.status === 'error' ? result.error.code : '', 'GOLIVE_ERR_MISSING_SECRET');
+    assert.equal(report.verdict, 'INCONCLUSIVE');
+  });
 });
