@@ -74,6 +74,7 @@ const ACCEPTED_CODE: Partial<Record<WebhookProbeName, string>> = {
 const ID_VAR = /\{\{\s*id\s*\}\}/g;
 const CREATED_VAR = /\{\{\s*created\s*\}\}/g;
 const TIMESTAMP_VAR = /\{\{\s*timestamp\s*\}\}/;
+const SIGNED_HEADER_VAR = /\{\{\s*header:([^{}]*)\}\}/g;
 const VALUE_VARS = /\{\{\s*(signature|timestamp|keyId)\s*\}\}/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -161,6 +162,14 @@ const options = z
     if (o.scheme === 'hmac') {
       if (!o.sign) ctx.addIssue({ code: 'custom', path: ['sign'], message: 'the hmac scheme needs a sign template (header, payload, value)' });
       if (!o.secretEnv) ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'the hmac scheme needs the environment variable holding its secret' });
+      // A signed header the probes do not send would only fail once requests are on their way: refuse it here.
+      const sent = new Set(['content-type', ...Object.keys(o.headers).map((k) => k.toLowerCase()), ...(o.sign?.timestampHeader ? [o.sign.timestampHeader.toLowerCase()] : [])]);
+      for (const m of (o.sign?.payload ?? '').matchAll(SIGNED_HEADER_VAR)) {
+        const name = (m[1] ?? '').trim();
+        if (name && !sent.has(name.toLowerCase())) {
+          ctx.addIssue({ code: 'custom', path: ['sign', 'payload'], message: `{{header:${name}}} is signed but not sent: add it to headers (or make it the timestampHeader)` });
+        }
+      }
     } else if (o.sign) {
       ctx.addIssue({ code: 'custom', path: ['sign'], message: `sign is the template of the hmac scheme; the ${o.scheme} scheme has its own` });
     }
@@ -396,6 +405,7 @@ export const webhookCheck = defineCheck<typeof options, WebhookData>({
     {
       const id = eventId('unsigned');
       const headers = baseHeaders(id);
+      delete headers[signHeader.toLowerCase()];
       if (template.timestampHeader) headers[template.timestampHeader.toLowerCase()] = String(nowSec());
       await probe({ probe: 'no-signature', headers, body: render(id, nowSec()), describe: `POST ${url} without ${signHeader}, event ${id}` }, 'reject');
     }

@@ -328,6 +328,41 @@ describe('webhook: hmac scheme', () => {
   });
 });
 
+describe('webhook: hmac scheme binding method, path and a header', () => {
+  const KEY = 'hmac-binding-secret-test';
+  it('passes a receiver that signs {{timestamp}}.{{method}}.{{path}}.{{header:X-Request-Id}}.{{body}}', async () => {
+    const seen = new Set<string>();
+    const signatures: Array<string | undefined> = [];
+    const url = await serveCatching((req, res, body) => {
+      signatures.push(req.headers['x-signature'] as string | undefined);
+      const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(req.headers['x-signature'] ?? ''));
+      if (!m) return sendJson(res, 401, { error: 'unsigned' });
+      const t = Number(m[1]);
+      if (Math.abs(Math.floor(Date.now() / 1000) - t) > TOLERANCE) return sendJson(res, 401, { error: 'stale' });
+      const path = (req.url ?? '').split('?')[0];
+      const want = createHmac('sha256', KEY).update(`${t}.${req.method}.${path}.${req.headers['x-request-id']}.${body}`).digest('hex');
+      if (want !== m[2]) return sendJson(res, 401, { error: 'bad signature' });
+      const id = String(req.headers['x-request-id']);
+      const duplicate = seen.has(id);
+      seen.add(id);
+      sendJson(res, 200, { duplicate });
+    });
+    const opts = {
+      scheme: 'hmac',
+      path: '/v1/hooks?src=golive',
+      secretEnv: 'HOOK_KEY',
+      sign: { header: 'X-Signature', payload: '{{timestamp}}.{{method}}.{{path}}.{{header:X-Request-Id}}.{{body}}', value: 't={{timestamp}},v1={{signature}}' },
+      // A signature header given here is still left out of the no-signature probe.
+      headers: { 'X-Request-Id': '{{id}}', 'X-Signature': 't=1,v1=0' },
+      replayMarker: 'duplicate',
+    };
+    const out = await runWebhook(url, opts, { HOOK_KEY: KEY });
+    assert.deepEqual(failures(out), [], JSON.stringify(out.observations, null, 1));
+    assert.equal(out.metrics?.probesRun, 9);
+    assert.equal(signatures[0], undefined, 'no-signature carries no signature header');
+  });
+});
+
 describe('webhook: bad input', () => {
   it('an unreachable target: every probe fails in bounded time with evidence, no crash', async () => {
     const out = await runWebhook(await refusedUrl(), {});
@@ -365,6 +400,11 @@ describe('webhook: bad input', () => {
     ['a 5xx rejection status', { rejectStatus: [400, 500] }, /checks\.hook\.options\.rejectStatus/],
     ['a 2xx rejection status', { rejectStatus: '2xx' }, /checks\.hook\.options\.rejectStatus/],
     ['a tolerance of 0', { toleranceSec: 0 }, /checks\.hook\.options\.toleranceSec/],
+    [
+      'a signed header the probes do not send',
+      { scheme: 'hmac', secretEnv: 'HOOK_SECRET', sign: { header: 'X-Sig', payload: '{{header:X-Request-Id}}.{{body}}' } },
+      /checks\.hook\.options\.sign\.payload.*X-Request-Id/,
+    ],
     ['a bad secretEnv name', { secretEnv: 'not a name' }, /checks\.hook\.options\.secretEnv/],
   ];
   for (const [name, options, field] of invalid) {
