@@ -435,7 +435,7 @@ export const webhookCheck = defineCheck<typeof options, WebhookData>({
       const what = `${missing.length} probes need the secret and were not sent (${missing.join(', ')}): ${names.length ? names.join(' / ') : 'no secretEnv'} not set`;
       const data: WebhookData = { scheme: o.scheme, url, secretEnv: null, marker, probes: probeData, notProbed: missing };
       if (o.requireSecret && probesFailed === 0) {
-        const ran = probeData.filter((p) => p.status !== null || p.error).map((p) => `${p.probe} ${p.verdict} (${p.status ?? p.error})`);
+        const ran = probeData.filter((p) => p.verdict !== 'not applicable' && p.verdict !== 'not probed').map((p) => `${p.probe} ${p.verdict} (${p.status ?? p.error})`);
         throw new CheckError('GOLIVE_ERR_MISSING_SECRET', `${what}; probes sent: ${ran.join(', ')}`);
       }
       observations.push(
