@@ -55,6 +55,10 @@ function stripeReceiver(defect: StripeDefect): (req: IncomingMessage, res: Serve
   const verifiedHeaders = new Set<string>();
   return (req, res, body) => {
     if (req.method === 'GET' && req.url === '/count') return sendJson(res, 200, { count: effects });
+    if (req.method === 'GET' && req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return res.end(`# TYPE webhook_events_total counter\nwebhook_events_total{provider="stripe",outcome="stored"} ${effects}\n`);
+    }
     if (defect === 'everything-200') return sendJson(res, 200, { received: true });
     const header = req.headers['stripe-signature'];
     if (typeof header !== 'string') {
@@ -183,6 +187,21 @@ describe('webhook: stripe scheme', () => {
       assert.match(first?.message ?? '', new RegExp(`^${probes[0]}: `));
     });
   }
+
+  it('effectCount from a Prometheus counter; an unreadable count fails naming the source', async () => {
+    const metric = { type: 'metric', metric: 'webhook_events_total', labels: { outcome: 'stored' } };
+    const good = await serveCatching(stripeReceiver('none'));
+    const ok = await runWebhook(good, { effectCount: metric });
+    assert.deepEqual(failures(ok), []);
+    assert.deepEqual(dataOf(ok).effects, { source: 'GET /metrics → webhook_events_total{outcome="stored"}', before: 0, after: 1 });
+    const replays = await runWebhook(await serveCatching(stripeReceiver('replay')), { effectCount: metric });
+    assert.deepEqual(failures(replays), ['replay-effects']);
+    assert.match(replays.observations.find((x) => x.name === 'replay-effects')?.message ?? '', /^3 effects for one event and its replays/);
+    const missing = await runWebhook(good, { effectCount: { type: 'json', path: '/nowhere', jsonPath: 'count' } });
+    assert.deepEqual(failures(missing), ['replay-effects']);
+    assert.equal(codeOf(missing, 'replay-effects'), 'WEBHOOK_COUNT_UNREADABLE');
+    assert.match(missing.observations.find((x) => x.name === 'replay-effects')?.message ?? '', /GET \/nowhere → count/);
+  });
 
   it('the future probe is a warning with futureTimestamp: warn', async () => {
     const url = await serveCatching(stripeReceiver('future'));
