@@ -21,11 +21,11 @@ import type { WarmupSpec } from '../load/warmup.ts';
 import type { LoadResult } from '../load/result.ts';
 import { runLoad } from '../load/run.ts';
 import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
-import { SIGN_ALGORITHMS, SIGN_ENCODINGS, signTemplateProblems } from '../load/signing.ts';
 import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
 import { type CheckOutcome, defineCheck, observe, type ProgressEvent } from './types.ts';
 import { headerMapSchema } from './util/options.ts';
+import { signOptionSchema } from './util/sign-option.ts';
 
 const thresholdSchema = z.string().superRefine((s, ctx) => {
   try {
@@ -99,27 +99,7 @@ const options = z
     tenants: z.array(z.string()).optional().describe('Values of {{tenant}}, one per key in turn.'),
     vars: z.record(z.string(), z.string()).optional().describe('Extra fixed {{variables}}.'),
     seed: z.union([z.string(), z.number()]).default('golive').describe('Seed of the key order and random values.'),
-    sign: z
-      .object({
-        secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('Environment variable holding the signing secret.'),
-        header: z.string().min(1).describe('Header carrying the signature, e.g. Stripe-Signature.'),
-        payload: z
-          .string()
-          .min(1)
-          .describe('The signed string: {{timestamp}}, {{method}}, {{path}} (no query), {{body}}, {{header:Name}}, {{keyId}}; e.g. {{timestamp}}.{{body}}.'),
-        value: z.string().min(1).default('{{signature}}').describe('The header value: {{signature}}, {{timestamp}}, {{keyId}}; e.g. t={{timestamp}},v1={{signature}}.'),
-        keyId: z.string().min(1).optional().describe('Key id for rotation ({{keyId}}).'),
-        algorithm: z.enum(SIGN_ALGORITHMS).default('sha256').describe('HMAC hash function.'),
-        encoding: z.enum(SIGN_ENCODINGS).default('hex').describe('Encoding of {{signature}}.'),
-        uniqueSignatures: z
-          .boolean()
-          .default(false)
-          .describe('Sign each repeat of an identical request with its own timestamp (one second earlier per repeat), for receivers that refuse a replayed signature.'),
-      })
-      .strict()
-      .superRefine((t, ctx) => {
-        for (const p of signTemplateProblems(t)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
-      })
+    sign: signOptionSchema
       .optional()
       .describe('Timestamped HMAC signature of every request, described by templates (docs/load.md#signing).'),
     warmup: z

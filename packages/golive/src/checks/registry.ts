@@ -6,9 +6,13 @@ import { healthCheck } from './health.ts';
 import { canaryCheck } from './canary.ts';
 import { exposureCheck } from './exposure.ts';
 import { httpCheck } from './http.ts';
+import { idempotencyCheck } from './idempotency.ts';
 import { loadCheck } from './load.ts';
+import { outageCheck } from './outage.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
+import { rateLimitCheck } from './rate-limit.ts';
+import { recoveryCheck } from './recovery.ts';
 import { tlsCheck } from './tls.ts';
 import { commandCheck } from './command.ts';
 import { webhookCheck } from './webhook.ts';
@@ -22,8 +26,12 @@ export const builtinChecks: readonly CheckDefinition[] = [
   exposureCheck,
   healthCheck,
   httpCheck,
+  idempotencyCheck,
   loadCheck,
+  outageCheck,
   providerConfigCheck,
+  rateLimitCheck,
+  recoveryCheck,
   securityHeadersCheck,
   tlsCheck,
   webhookCheck,

@@ -17,10 +17,11 @@ import { usToMs } from '../core/percentiles.ts';
 import type { Observation } from '../core/result.ts';
 import { type HttpExchange, bodyExcerpt, bodyJson, describeExchange } from '../http/client.ts';
 import { type ReadBackSpec, type ReadResult, describeReadBack, readCount } from '../load/dedup.ts';
-import { SIGN_ALGORITHMS, SIGN_ENCODINGS, type SignTemplate, type Signer, createSigner, signTemplateProblems } from '../load/signing.ts';
+import { type SignTemplate, type Signer, createSigner } from '../load/signing.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import type { WebhookData, WebhookProbeData, WebhookProbeName } from './webhook.data.ts';
 import { networkObservation } from './util/network.ts';
+import { signOptionSchema } from './util/sign-option.ts';
 import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { type StatusMatcher, statusMatcher, statusSpecSchema } from './util/status.ts';
 
@@ -92,21 +93,6 @@ const jsonPathText = z
     }
   });
 
-const signSchema = z
-  .object({
-    header: z.string().min(1).describe('Header carrying the signature, e.g. X-Signature.'),
-    payload: z.string().min(1).describe('The signed string: {{timestamp}}, {{method}}, {{path}}, {{body}}, {{header:Name}}, {{keyId}} (docs/load.md#signing).'),
-    value: z.string().min(1).default('{{signature}}').describe('The header value: {{signature}}, {{timestamp}}, {{keyId}}.'),
-    keyId: z.string().min(1).optional().describe('Key id ({{keyId}}).'),
-    algorithm: z.enum(SIGN_ALGORITHMS).default('sha256').describe('HMAC hash function.'),
-    encoding: z.enum(SIGN_ENCODINGS).default('hex').describe('Encoding of {{signature}}.'),
-    timestampHeader: z.string().regex(HEADER_NAME, 'expected a header name').optional().describe('Header carrying the timestamp (unix seconds), e.g. X-Slack-Request-Timestamp.'),
-  })
-  .strict()
-  .superRefine((t, ctx) => {
-    for (const p of signTemplateProblems(t)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
-  });
-
 const effectCountSchema = z.discriminatedUnion('type', [
   z
     .object({
@@ -132,11 +118,12 @@ const options = z
     path: pathOption('/api/stripe/webhook'),
     url: urlOption(),
     scheme: z.enum(WEBHOOK_SCHEMES).default('stripe').describe('Signature scheme: stripe, github, or hmac (with `sign`).'),
-    sign: signSchema.optional().describe('The template of the hmac scheme (docs/load.md#signing), plus an optional timestamp header.'),
+    sign: signOptionSchema.optional().describe('The template of the hmac scheme and its secret variable (docs/load.md#signing), as the load and idempotency kinds take it.'),
+    timestampHeader: z.string().regex(HEADER_NAME, 'expected a header name').optional().describe('hmac scheme: a header carrying the timestamp (unix seconds), e.g. X-Slack-Request-Timestamp.'),
     secretEnv: z
       .union([envName, z.array(envName).min(1)])
       .optional()
-      .describe('Environment variable(s) holding the secret, first set wins (stripe: STRIPE_WEBHOOK_SECRET, STRIPE_SIGNING_SECRET; github: GITHUB_WEBHOOK_SECRET).'),
+      .describe('stripe and github schemes: environment variable(s) holding the secret, first set wins (stripe: STRIPE_WEBHOOK_SECRET, STRIPE_SIGNING_SECRET; github: GITHUB_WEBHOOK_SECRET).'),
     requireSecret: z.boolean().default(false).describe('Without the secret, the check is an error instead of a warning naming the probes not sent.'),
     toleranceSec: z.number().int().positive().max(86_400).default(300).describe("The receiver's timestamp tolerance (s)."),
     marginSec: z.number().int().min(0).max(3600).default(60).describe('Added to the tolerance for the stale and future probes (clock skew).'),
@@ -160,18 +147,22 @@ const options = z
   .strict()
   .superRefine((o, ctx) => {
     if (o.scheme === 'hmac') {
-      if (!o.sign) ctx.addIssue({ code: 'custom', path: ['sign'], message: 'the hmac scheme needs a sign template (header, payload, value)' });
-      if (!o.secretEnv) ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'the hmac scheme needs the environment variable holding its secret' });
+      if (!o.sign) ctx.addIssue({ code: 'custom', path: ['sign'], message: 'the hmac scheme needs a sign template (secretEnv, header, payload, value)' });
+      if (o.secretEnv) ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'the hmac scheme reads its secret from sign.secretEnv' });
+      if (o.sign?.uniqueSignatures) {
+        ctx.addIssue({ code: 'custom', path: ['sign', 'uniqueSignatures'], message: 'not used by webhook probes: each probe is signed with its own timestamp' });
+      }
       // A signed header the probes do not send would only fail once requests are on their way: refuse it here.
-      const sent = new Set(['content-type', ...Object.keys(o.headers).map((k) => k.toLowerCase()), ...(o.sign?.timestampHeader ? [o.sign.timestampHeader.toLowerCase()] : [])]);
+      const sent = new Set(['content-type', ...Object.keys(o.headers).map((k) => k.toLowerCase()), ...(o.timestampHeader ? [o.timestampHeader.toLowerCase()] : [])]);
       for (const m of (o.sign?.payload ?? '').matchAll(SIGNED_HEADER_VAR)) {
         const name = (m[1] ?? '').trim();
         if (name && !sent.has(name.toLowerCase())) {
           ctx.addIssue({ code: 'custom', path: ['sign', 'payload'], message: `{{header:${name}}} is signed but not sent: add it to headers (or make it the timestampHeader)` });
         }
       }
-    } else if (o.sign) {
-      ctx.addIssue({ code: 'custom', path: ['sign'], message: `sign is the template of the hmac scheme; the ${o.scheme} scheme has its own` });
+    } else {
+      if (o.sign) ctx.addIssue({ code: 'custom', path: ['sign'], message: `sign is the template of the hmac scheme; the ${o.scheme} scheme has its own` });
+      if (o.timestampHeader) ctx.addIssue({ code: 'custom', path: ['timestampHeader'], message: `the ${o.scheme} scheme carries its timestamp its own way` });
     }
     if (o.event !== undefined) {
       const text = typeof o.event === 'string' ? o.event : JSON.stringify(o.event);
@@ -204,15 +195,17 @@ interface ProbeRequest {
 type Expectation = 'reject' | 'accept' | 'replay';
 
 function secretNames(o: WebhookOptions): string[] {
+  if (o.scheme === 'hmac') return o.sign ? [o.sign.secretEnv] : [];
   if (o.secretEnv !== undefined) return Array.isArray(o.secretEnv) ? o.secretEnv : [o.secretEnv];
-  return o.scheme === 'hmac' ? [] : [...DEFAULT_SECRET_ENV[o.scheme]];
+  return [...DEFAULT_SECRET_ENV[o.scheme]];
 }
 
 function templateOf(o: WebhookOptions): SignTemplate & { timestampHeader?: string } {
   if (o.scheme !== 'hmac') return SCHEME_TEMPLATES[o.scheme];
+  // The schema requires sign with hmac; a library caller may skip the schema.
   if (!o.sign) throw new CheckError('GOLIVE_ERR_CHECK_OPTIONS', 'sign: the hmac scheme needs a sign template');
-  const { timestampHeader, ...t } = o.sign;
-  return { ...t, ...(timestampHeader ? { timestampHeader } : {}) };
+  const { secretEnv: _s, uniqueSignatures: _u, ...t } = o.sign;
+  return { ...t, ...(o.timestampHeader ? { timestampHeader: o.timestampHeader } : {}) };
 }
 
 function eventTemplate(o: WebhookOptions): string {

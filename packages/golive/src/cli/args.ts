@@ -25,6 +25,7 @@ export const GATE_OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
+  'allow-mutation': { type: 'boolean' },
   stage: { type: 'string', short: 's', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   quiet: { type: 'boolean', short: 'q' },
@@ -42,6 +43,7 @@ export const GATE_OPTIONS_HELP = `Options:
   -H, --header <h>        Extra header for every request, "Name: value" (repeatable; the value is redacted)
       --ca <file>         PEM file of CA certificates to trust for the target (a private CA; sets target.tls.ca)
       --insecure          Do not verify the target's TLS certificate (loud warning; sets target.tls.rejectUnauthorized: false)
+      --allow-mutation    Let checks that change the target state run against a non-local target (never with EXPECT_LIVE=1)
   -s, --stage <name>      Run only this stage (repeatable)
   -v, --verbose           Show every observation and every progress event
   -q, --quiet             No progress: only the final table, the evidence and the verdict

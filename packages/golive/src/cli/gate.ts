@@ -34,6 +34,7 @@ export interface GateFlags {
   header?: string[] | undefined;
   ca?: string | undefined;
   insecure?: boolean | undefined;
+  'allow-mutation'?: boolean | undefined;
   stage?: string[] | undefined;
   verbose?: boolean | undefined;
   quiet?: boolean | undefined;
@@ -69,6 +70,7 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
   if (headers) cli.headers = headers;
   const tls = tlsFlags(flags, io.cwd);
   if (tls) cli.tls = tls;
+  if (flags['allow-mutation']) cli.allowMutation = true;
 
   const configPath = flags.config ?? findConfigFile(io.cwd);
   const file = configPath ? await loadConfigFile(configPath, io.cwd, configLoadTimeoutMs(io.env)) : undefined;

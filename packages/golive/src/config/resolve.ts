@@ -22,6 +22,8 @@ export interface CliOverrides {
   headers?: Record<string, string>;
   /** TLS trust from `--ca FILE` (PEM text) and `--insecure`. */
   tls?: { ca?: string; rejectUnauthorized?: boolean };
+  /** `--allow-mutation`. */
+  allowMutation?: boolean;
 }
 
 /** Input of `resolveConfig`. */
@@ -197,6 +199,7 @@ function applyEnvAndCli(merged: Obj, env: Env, cli: CliOverrides, kinds: readonl
   if (cli.headers) target.headers = { ...(isObj(target.headers) ? target.headers : {}), ...cli.headers };
   if (cli.tls) target.tls = { ...(isObj(target.tls) ? target.tls : {}), ...cli.tls };
   if (cli.out !== undefined) out.out = cli.out;
+  if (cli.allowMutation) out.allowMutation = true;
   if (cli.reporters !== undefined) out.reporters = cli.reporters;
   return out;
 }

@@ -130,6 +130,12 @@ function configFields(check: z.ZodType) {
       .optional()
       .describe('Also write the seed artifacts of stage3 or stage4 (qa/stage*/...); default: the preset of the same name.'),
     secrets: z.array(z.string()).default([]).describe('Extra environment variable names whose values are redacted everywhere.'),
+    allowMutation: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let checks that change the target state (contract probes, a POST load) run against a target that is not managed by golive nor on a loopback or private address. Never with EXPECT_LIVE=1.',
+      ),
   };
 }
 

@@ -20,6 +20,10 @@ export const ERROR_CATALOGUE = {
   GOLIVE_ERR_CHECK_OPTIONS: { scope: 'check', description: 'A check could not be evaluated because its options are unusable at run time.' },
   GOLIVE_ERR_MISSING_SECRET: { scope: 'check', description: 'A check needs a secret (environment variable) that is not set.' },
   GOLIVE_ERR_INSUFFICIENT_SAMPLES: { scope: 'check', description: 'Too few samples to evaluate a threshold; never treated as a pass.' },
+  GOLIVE_ERR_MUTATION_REFUSED: {
+    scope: 'check',
+    description: 'A check that changes the target state was not run: the target is not managed, loopback or private and mutation was not allowed (allowMutation, --allow-mutation), or EXPECT_LIVE=1.',
+  },
   GOLIVE_ERR_CHECK_CRASHED: { scope: 'check', description: 'A check threw an unexpected exception; the check is reported as error, the run goes on.' },
   GOLIVE_ERR_TARGET_START: { scope: 'check', description: 'The managed target process could not be started or never became ready.' },
   GOLIVE_ERR_REPORT_WRITE: { scope: 'io', description: 'An artifact could not be written; the exit code still reflects the verdict.' },

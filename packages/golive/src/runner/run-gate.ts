@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { builtinChecks } from '../checks/registry.ts';
-import type { CheckDefinition, Clock, GateHookContext } from '../checks/types.ts';
+import { type CheckDefinition, type Clock, type GateHookContext, mutatesTarget } from '../checks/types.ts';
 import { type ResolvedConfig, isResolvedConfig, resolveConfig } from '../config/resolve.ts';
 import type { GoliveConfig } from '../config/schema.ts';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_OUT_DIR } from '../config/schema.ts';
@@ -29,6 +29,7 @@ import { createArtifactSink } from './artifacts.ts';
 import { systemClock } from './clock.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
 import { type GateStartRecord, runGateEnd, runGateStart } from './gate-hooks.ts';
+import { mutationRefusal } from './mutation.ts';
 import { runCheck } from './run-check.ts';
 import { commandLine, type ManagedTarget, startTarget } from './target.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
@@ -99,6 +100,22 @@ function stageStatus(results: readonly CheckResult[]): StageResult['status'] {
   if (results.some((r) => r.level === 'error' && r.status === 'fail')) return 'fail';
   if (results.some((r) => r.level === 'error' && r.status === 'error')) return 'error';
   return 'pass';
+}
+
+/** A check the safety rule kept from running: an error (it could not be evaluated), saying how to allow it. */
+function refused(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, message: string, now: number): CheckResult {
+  return {
+    ...base,
+    startedAt: new Date(now).toISOString(),
+    durationMs: 0,
+    observations: [],
+    warnings: [],
+    metrics: {},
+    artifacts: [],
+    summary: `GOLIVE_ERR_MUTATION_REFUSED: ${message}`,
+    status: 'error',
+    error: { code: 'GOLIVE_ERR_MUTATION_REFUSED', message },
+  };
 }
 
 function skipped(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, reason: string, now: number): CheckResult {
@@ -217,6 +234,9 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
         userAgent: `golive/${GOLIVE_VERSION}`,
       });
     let http = clientFor(baseUrl);
+    // The safety rule of checks that change the target's state (runner/mutation.ts), judged per check.
+    const refusedMutation = (def: CheckDefinition, options: unknown) =>
+      mutatesTarget(def, options as never) ? mutationRefusal({ baseUrl, managed: managed !== undefined, allowMutation: cfg.allowMutation, env }) : undefined;
     // golive's own first-request costs (module loading, first compilation of the request path) are paid here,
     // on loopback, not timed as the target's first answer.
     if (!stopReason) await http.warm();
@@ -261,6 +281,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
           if (cancelled()) result = skipped(base, 'run cancelled', clock.now());
           else if (stopReason) result = skipped(base, stopReason, clock.now());
           else if (failedDep) result = skipped(base, `dependency "${failedDep.id}" did not pass (${failedDep.status})`, clock.now());
+          else if (refusedMutation(def, spec.options)) result = refused(base, refusedMutation(def, spec.options) as string, clock.now());
           else {
             emitSafe(onEvent, { type: 'check-start', stage: stage.name, id, kind: def.kind, title: base.title, index, total });
             const started = gateStarts.get(id);

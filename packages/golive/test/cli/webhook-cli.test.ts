@@ -26,11 +26,11 @@ async function config(name: string, baseUrl: string, options: Record<string, unk
 }
 
 describe('webhook through the CLI', () => {
-  it('the hmac scheme without secretEnv exits 2 naming the field', async () => {
+  it('the hmac scheme without a secret variable exits 2 naming the field', async () => {
     const file = await config('no-secret-env.json', 'http://127.0.0.1:9', { scheme: 'hmac', sign: { header: 'X-Sig', payload: '{{body}}' } });
     const run = await golive(['run', '--config', file, '--out', join(dir, 'out-2')], { killAfterMs: 30_000 });
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.match(run.stderr, /checks\.hook\.options\.secretEnv/);
+    assert.match(run.stderr, /checks\.hook\.options\.sign\.secretEnv/);
     assertNoStack(run.stderr);
   });
 

@@ -337,8 +337,8 @@ describe('webhook: hmac scheme', () => {
     const opts = {
       scheme: 'hmac',
       path: '/slack/events',
-      secretEnv: 'SLACK_SIGNING_SECRET',
-      sign: { header: 'X-Slack-Signature', payload: 'v0:{{timestamp}}:{{body}}', value: 'v0={{signature}}', timestampHeader: 'X-Slack-Request-Timestamp' },
+      sign: { secretEnv: 'SLACK_SIGNING_SECRET', header: 'X-Slack-Signature', payload: 'v0:{{timestamp}}:{{body}}', value: 'v0={{signature}}' },
+      timestampHeader: 'X-Slack-Request-Timestamp',
       replayMarker: 'duplicate',
     };
     const out = await runWebhook(url, opts, { SLACK_SIGNING_SECRET: SLACK_SECRET });
@@ -369,8 +369,9 @@ describe('webhook: hmac scheme binding method, path and a header', () => {
     const opts = {
       scheme: 'hmac',
       path: '/v1/hooks?src=golive',
-      secretEnv: 'HOOK_KEY',
-      sign: { header: 'X-Signature', payload: '{{timestamp}}.{{method}}.{{path}}.{{header:X-Request-Id}}.{{body}}', value: 't={{timestamp}},v1={{signature}}' },
+      sign: {
+        secretEnv: 'HOOK_KEY',
+        header: 'X-Signature', payload: '{{timestamp}}.{{method}}.{{path}}.{{header:X-Request-Id}}.{{body}}', value: 't={{timestamp}},v1={{signature}}' },
       // A signature header given here is still left out of the no-signature probe.
       headers: { 'X-Request-Id': '{{id}}', 'X-Signature': 't=1,v1=0' },
       replayMarker: 'duplicate',
@@ -411,17 +412,20 @@ describe('webhook: bad input', () => {
   });
 
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['hmac without secretEnv', { scheme: 'hmac', sign: { header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.secretEnv/],
-    ['hmac without sign', { scheme: 'hmac', secretEnv: 'HOOK_SECRET' }, /checks\.hook\.options\.sign/],
-    ['a template without {{signature}}', { scheme: 'hmac', secretEnv: 'HOOK_SECRET', sign: { header: 'X-Sig', payload: '{{body}}', value: 'x' } }, /checks\.hook\.options\.sign\.value/],
-    ['sign with the stripe scheme', { sign: { header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.sign/],
+    ['hmac without a secret variable', { scheme: 'hmac', sign: { header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.sign\.secretEnv/],
+    ['hmac without sign', { scheme: 'hmac' }, /checks\.hook\.options\.sign/],
+    ['hmac with a top-level secretEnv', { scheme: 'hmac', secretEnv: 'X', sign: { secretEnv: 'HOOK_SECRET', header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.secretEnv/],
+    ['a template without {{signature}}', { scheme: 'hmac', sign: { secretEnv: 'HOOK_SECRET', header: 'X-Sig', payload: '{{body}}', value: 'x' } }, /checks\.hook\.options\.sign\.value/],
+    ['uniqueSignatures', { scheme: 'hmac', sign: { secretEnv: 'HOOK_SECRET', header: 'X-Sig', payload: '{{body}}', uniqueSignatures: true } }, /checks\.hook\.options\.sign\.uniqueSignatures/],
+    ['sign with the stripe scheme', { sign: { secretEnv: 'HOOK_SECRET', header: 'X-Sig', payload: '{{body}}' } }, /checks\.hook\.options\.sign/],
+    ['timestampHeader with the github scheme', { scheme: 'github', timestampHeader: 'X-Ts' }, /checks\.hook\.options\.timestampHeader/],
     ['an event without {{id}}', { event: { type: 'x' } }, /checks\.hook\.options\.event/],
     ['a 5xx rejection status', { rejectStatus: [400, 500] }, /checks\.hook\.options\.rejectStatus/],
     ['a 2xx rejection status', { rejectStatus: '2xx' }, /checks\.hook\.options\.rejectStatus/],
     ['a tolerance of 0', { toleranceSec: 0 }, /checks\.hook\.options\.toleranceSec/],
     [
       'a signed header the probes do not send',
-      { scheme: 'hmac', secretEnv: 'HOOK_SECRET', sign: { header: 'X-Sig', payload: '{{header:X-Request-Id}}.{{body}}' } },
+      { scheme: 'hmac', sign: { secretEnv: 'HOOK_SECRET', header: 'X-Sig', payload: '{{header:X-Request-Id}}.{{body}}' } },
       /checks\.hook\.options\.sign\.payload.*X-Request-Id/,
     ],
     ['a bad secretEnv name', { secretEnv: 'not a name' }, /checks\.hook\.options\.secretEnv/],

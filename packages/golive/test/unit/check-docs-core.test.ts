@@ -1,6 +1,6 @@
 /**
- * Keeps docs/checks.md in step with the health, canary, http, provider-config, command and webhook kinds: every
- * finding code their sources can emit and every option they accept is documented in the kind's section.
+ * Keeps docs/checks.md in step with the kinds listed below: every finding code their sources can emit and every
+ * option they accept is documented in the kind's section.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,11 @@ import { canaryCheck } from '../../src/checks/canary.ts';
 import { commandCheck } from '../../src/checks/command.ts';
 import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
+import { idempotencyCheck } from '../../src/checks/idempotency.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
+import { outageCheck } from '../../src/checks/outage.ts';
+import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
+import { recoveryCheck } from '../../src/checks/recovery.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
 import { webhookCheck } from '../../src/checks/webhook.ts';
@@ -30,6 +34,10 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [httpCheck, 'http.ts', 'HTTP', true],
   [providerConfigCheck, 'provider-config.ts', 'PROVIDER', false],
   [commandCheck, 'command.ts', 'COMMAND', false],
+  [rateLimitCheck, 'rate-limit.ts', 'RATE_LIMIT', false],
+  [idempotencyCheck, 'idempotency.ts', 'IDEMPOTENCY', false],
+  [recoveryCheck, 'recovery.ts', 'RECOVERY', false],
+  [outageCheck, 'outage.ts', 'OUTAGE', false],
   [webhookCheck, 'webhook.ts', 'WEBHOOK', true],
 ];
 

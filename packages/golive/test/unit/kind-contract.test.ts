@@ -193,6 +193,31 @@ describe('the kind contract', () => {
     assert.deepEqual(s.checks.health, { ok: true, status_code: 200, latency_ms: 1.23, payload: { status: 'ok' } });
   });
 
+  it('runner: a mutating check runs against loopback, private or managed targets, elsewhere only when allowed, never live', async () => {
+    const go = async (baseUrl: string, env: Record<string, string> = {}, allowMutation = false) => {
+      const config = resolveConfig({ file: { target: { baseUrl }, allowMutation, checks: { w: { kind: 'x-widgets', options: { write: true } }, r: { kind: 'x-widgets' } } }, env, kinds });
+      const report = await runGate(config, { env, out: join(dir, String(Math.random()).slice(2)), kinds });
+      return [only(report, 'w'), only(report, 'r')] as const;
+    };
+    for (const local of ['http://127.0.0.1:9/', 'http://[::1]:9/', 'http://10.1.2.3/', 'http://192.168.1.10/', 'http://localhost:9/']) {
+      const [w] = await go(local);
+      assert.equal(w.status, 'pass', `${local}: ${w.summary}`);
+    }
+    const [w, r] = await go('https://staging.example.com/');
+    assert.equal(w.status, 'error');
+    assert.equal(w.status === 'error' && w.error.code, 'GOLIVE_ERR_MUTATION_REFUSED');
+    assert.match(w.summary, /allowMutation: true in the config or --allow-mutation/);
+    assert.equal(r.status, 'pass', 'a check that does not mutate is not affected');
+    assert.equal(resolveConfig({ file: { target: { baseUrl: 'https://x.example/' } }, kinds, cli: { allowMutation: true } }).allowMutation, true, '--allow-mutation');
+    const [allowed] = await go('https://staging.example.com/', {}, true);
+    assert.equal(allowed.status, 'pass');
+    const [live] = await go('https://staging.example.com/', { EXPECT_LIVE: '1' }, true);
+    assert.equal(live.status, 'error');
+    assert.match(live.summary, /EXPECT_LIVE=1/);
+    const [liveLocal] = await go('http://127.0.0.1:9/', { GOLIVE_EXPECT_LIVE: '1' });
+    assert.equal(liveLocal.status, 'error', 'live production is never mutated, even on a private address');
+  });
+
   it('mutation is declared by the kind, per options', () => {
     assert.equal(mutatesTarget(widgets, widgets.options.parse({ write: true })), true);
     assert.equal(mutatesTarget(widgets, widgets.options.parse({})), false);
