@@ -474,6 +474,19 @@ describe('webhook in a gate', () => {
     assert.ok(!JSON.stringify(report).includes(SECRET) && !text.includes(SECRET));
   });
 
+  it('the safety rule: refused on a public address without allowMutation, and with EXPECT_LIVE=1 even on loopback', async () => {
+    const seen: string[] = [];
+    const url = await serveCatching((req, res) => {
+      seen.push(req.url ?? '');
+      sendJson(res, 400, {});
+    });
+    const publicTarget = await gate('http://203.0.113.7:9', { timeoutMs: 200 }, { STRIPE_WEBHOOK_SECRET: SECRET });
+    assert.equal(publicTarget.result.status === 'error' ? publicTarget.result.error.code : publicTarget.result.status, 'GOLIVE_ERR_MUTATION_REFUSED');
+    const live = await gate(url, {}, { STRIPE_WEBHOOK_SECRET: SECRET, EXPECT_LIVE: '1' });
+    assert.equal(live.result.status === 'error' ? live.result.error.code : live.result.status, 'GOLIVE_ERR_MUTATION_REFUSED');
+    assert.deepEqual(seen, [], 'no probe was sent');
+  });
+
   it('requireSecret without the secret: the check is an error and the verdict INCONCLUSIVE', async () => {
     const url = await serveCatching(stripeReceiver('none'));
     const { report, result } = await gate(url, { requireSecret: true }, {});
