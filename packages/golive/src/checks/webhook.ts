@@ -21,6 +21,7 @@ import { type SignTemplate, type Signer, createSigner } from '../load/signing.ts
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
 import type { WebhookData, WebhookProbeData, WebhookProbeName } from './webhook.data.ts';
 import { networkObservation } from './util/network.ts';
+import { jsonPathSchema, readBackOptionSchema } from './util/read-back-option.ts';
 import { signOptionSchema } from './util/sign-option.ts';
 import { headersOption, maxBodyBytesOption, pathOption, requestTimeoutOption, sequentialTimeoutMs, urlOption } from './util/options.ts';
 import { type StatusMatcher, statusMatcher, statusSpecSchema } from './util/status.ts';
@@ -82,37 +83,6 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const envName = z.string().regex(ENV_NAME, 'expected an environment variable name');
 
-const jsonPathText = z
-  .string()
-  .min(1)
-  .superRefine((p, ctx) => {
-    try {
-      parseJsonPath(p);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-  });
-
-const effectCountSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('json'),
-      path: z.string().min(1).describe('GET path returning JSON.'),
-      jsonPath: jsonPathText.describe('JSON path to the count, e.g. count.'),
-      headers: z.record(z.string(), z.string()).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('metric'),
-      path: z.string().min(1).default('/metrics'),
-      metric: z.string().regex(/^[A-Za-z_:][\w:]*$/),
-      labels: z.record(z.string(), z.string()).optional(),
-      headers: z.record(z.string(), z.string()).optional(),
-    })
-    .strict(),
-]);
-
 const options = z
   .object({
     path: pathOption('/api/stripe/webhook'),
@@ -134,8 +104,8 @@ const options = z
       .enum(['2xx-or-4xx', '2xx', '4xx'])
       .default('2xx-or-4xx')
       .describe('Answer required to a replay: an acknowledgement (2xx), a rejection (rejectStatus), or either.'),
-    replayMarker: jsonPathText.optional().describe("JSON path that must be true in a replay's 2xx answer (e.g. duplicate)."),
-    effectCount: effectCountSchema.optional().describe('A count of processed events, read before the valid event and after the replays: it must rise by exactly 1.'),
+    replayMarker: jsonPathSchema.optional().describe("JSON path that must be true in a replay's 2xx answer (e.g. duplicate)."),
+    effectCount: readBackOptionSchema.optional().describe('A count of processed events, read before the valid event and after the replays: it must rise by exactly 1.'),
     event: z
       .union([z.string().min(1), z.json()])
       .optional()
