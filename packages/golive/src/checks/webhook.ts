@@ -1,7 +1,7 @@
 /**
  * `webhook`: negative and positive probes of a signed webhook endpoint. Each probe is one request and one
  * observation: no signature header, a malformed one, a well-formed signature made with a wrong secret, a valid
- * timestamp older than the tolerance, one as far in the future, a valid event (the positive control), the valid
+ * signature dated before the tolerance, one dated as far ahead, a valid event (the positive control), the valid
  * event again byte for byte and signed again with the same id (a provider retry), and last the valid request as
  * captured with its body altered after signing. Rejections must be 4xx in `rejectStatus`; a 5xx anywhere fails.
  *
@@ -99,7 +99,7 @@ const options = z
     marginSec: z.number().int().min(0).max(3600).default(60).describe('Added to the tolerance for the stale and future probes (clock skew).'),
     futureTimestamp: z.enum(['reject', 'warn']).default('reject').describe('A future-dated event accepted fails the check (reject) or is a warning (warn).'),
     rejectStatus: statusSpecSchema.default([400, 401, 403]).describe('Statuses that count as a rejection (4xx only).'),
-    acceptStatus: statusSpecSchema.default('2xx').describe('Statuses that count as accepting the valid event.'),
+    acceptStatus: statusSpecSchema.default('2xx').describe('Statuses that count as accepting the valid event (2xx only).'),
     replay: z
       .enum(['2xx-or-4xx', '2xx', '4xx'])
       .default('2xx-or-4xx')
@@ -146,7 +146,12 @@ const options = z
       }
     }
     const accept = statusMatcher(o.acceptStatus);
-    if (!accept.allowsSuccess) ctx.addIssue({ code: 'custom', path: ['acceptStatus'], message: `the valid event must be accepted with a 2xx status (got ${accept.text})` });
+    for (let s = 100; s <= 599; s++) {
+      if (accept.matches(s) && (s < 200 || s >= 300)) {
+        ctx.addIssue({ code: 'custom', path: ['acceptStatus'], message: `accepting the valid event is a 2xx status (got ${s} among ${accept.text})` });
+        break;
+      }
+    }
   });
 
 /** Options of the `webhook` check. */

@@ -422,6 +422,7 @@ describe('webhook: bad input', () => {
     ['an event without {{id}}', { event: { type: 'x' } }, /checks\.hook\.options\.event/],
     ['a 5xx rejection status', { rejectStatus: [400, 500] }, /checks\.hook\.options\.rejectStatus/],
     ['a 2xx rejection status', { rejectStatus: '2xx' }, /checks\.hook\.options\.rejectStatus/],
+    ['a 4xx acceptStatus', { acceptStatus: [200, 409] }, /checks\.hook\.options\.acceptStatus/],
     ['a tolerance of 0', { toleranceSec: 0 }, /checks\.hook\.options\.toleranceSec/],
     [
       'a signed header the probes do not send',
