@@ -10,6 +10,7 @@ import { idempotencyCheck } from './idempotency.ts';
 import { loadCheck } from './load.ts';
 import { outageCheck } from './outage.ts';
 import { securityHeadersCheck } from './security-headers.ts';
+import { startupCheck } from './startup.ts';
 import { providerConfigCheck } from './provider-config.ts';
 import { rateLimitCheck } from './rate-limit.ts';
 import { recoveryCheck } from './recovery.ts';
@@ -33,6 +34,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   rateLimitCheck,
   recoveryCheck,
   securityHeadersCheck,
+  startupCheck,
   tlsCheck,
   webhookCheck,
 ];

@@ -212,6 +212,38 @@ export interface ManagedTargetHandle {
   stop(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<TargetExit | undefined>;
   /** stop() then start() with the given environment changes. */
   restart(options?: { env?: TargetEnvChanges; signal?: NodeJS.Signals; graceMs?: number; timeoutMs?: number }): Promise<TargetStartResult>;
+  /**
+   * Runs the target's command once more, beside the running target (a startup drill's case): with `env` changes,
+   * a base URL of its own (none: the first URL it prints), until it exits, becomes ready (`waitReady`) or
+   * `timeoutMs` passes; then its process group is stopped. Never throws.
+   */
+  spawnVariant(options: {
+    env: TargetEnvChanges;
+    timeoutMs: number;
+    waitReady?: boolean;
+    baseUrl?: string;
+    /**
+     * Values that must not appear in its output, by name, besides every secret-looking value of its environment
+     * (watched always): `VariantRun.printed` lists those that did.
+     */
+    watch?: Readonly<Record<string, string>>;
+  }): Promise<VariantRun>;
+}
+
+/** How one extra run of the target's command went. */
+export interface VariantRun {
+  /** How it ended (undefined when it was still running at the timeout, or became ready and was stopped). */
+  exit: TargetExit | undefined;
+  /** Whether it answered its ready URL (with `waitReady`). */
+  ready: boolean;
+  /** Milliseconds from spawn to exit, to ready, or to the timeout. */
+  durationMs: number;
+  /** Its output, redacted. */
+  output: string;
+  /** Names of the watched values that appeared in its raw output (the values are never returned). */
+  printed: string[];
+  /** Why it could not be judged (spawn failure), if so. */
+  problem?: string;
 }
 
 /** Declares a check kind (typing helper: returns its argument). */

@@ -9,8 +9,8 @@
  * nothing here throws for a target that misbehaves.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { ManagedTargetHandle, TargetEnvChanges, TargetExit, TargetStartResult } from '../checks/types.ts';
-import { excerpt, type Redactor } from '../core/redact.ts';
+import type { ManagedTargetHandle, TargetEnvChanges, TargetExit, TargetStartResult, VariantRun } from '../checks/types.ts';
+import { excerpt, isSecretEnv, type Redactor } from '../core/redact.ts';
 import { stripUserinfo } from '../core/url.ts';
 
 /** Bytes of target output kept (the tail). */
@@ -34,6 +34,8 @@ export interface StartSpec {
 export interface ManagedTarget extends ManagedTargetHandle {
   /** Redacted output of every process started so far (for the run's `target.log`). */
   fullOutput(): string;
+  /** Whether a value appeared in the raw output of every process started so far (the output itself stays inside). */
+  printed(value: string): boolean;
 }
 
 /** Outcome of starting a target. */
@@ -187,6 +189,7 @@ export function createManagedTarget(
     },
     output: () => r.redact(run?.output ?? ''),
     fullOutput: () => r.redact(history),
+    printed: (value) => value.length > 0 && history.includes(value),
     async start(opts = {}) {
       if (run && !run.exit) return { ok: false, reason: 'the target is already running (stop it first)' };
       const started = Date.now();
@@ -228,6 +231,28 @@ export function createManagedTarget(
         await Promise.race([current.exited, delay(KILL_WAIT_MS)]);
       }
       return current.exit;
+    },
+    async spawnVariant(opts) {
+      // A handle of its own: the running target is untouched; the variant is always stopped before returning.
+      const variant = createManagedTarget({ ...spec, env: spec.env, timeoutMs: opts.timeoutMs }, { ...options, baseUrl: opts.baseUrl });
+      const t0 = Date.now();
+      const started = await variant.start({ env: opts.env, wait: opts.waitReady ? 'ready' : 'spawn', timeoutMs: opts.timeoutMs });
+      let run: VariantRun;
+      if (opts.waitReady) {
+        run = { exit: started.ok ? undefined : started.exit, ready: started.ok, durationMs: Date.now() - t0, output: '', printed: [], ...(started.ok ? {} : { problem: started.reason }) };
+      } else if (!started.ok) {
+        run = { exit: undefined, ready: false, durationMs: Date.now() - t0, output: '', printed: [], problem: started.reason };
+      } else {
+        const exit = await variant.waitForExit(Math.max(0, opts.timeoutMs - (Date.now() - t0)));
+        run = { exit, ready: false, durationMs: Date.now() - t0, output: '', printed: [] };
+      }
+      await variant.stop({ graceMs: Math.min(spec.stopTimeoutMs, 2000) });
+      // Every secret-looking value of the variant's whole environment is watched, besides the ones asked for.
+      const effective: Record<string, string | undefined> = { ...options.env, ...spec.env, ...opts.env };
+      const watched = new Map<string, string>(Object.entries(opts.watch ?? {}));
+      for (const [k, v] of Object.entries(effective)) if (v !== undefined && v.length >= 6 && isSecretEnv(k, v)) watched.set(k, v);
+      const printed = [...watched].filter(([, value]) => variant.printed(value)).map(([name]) => name);
+      return { ...run, output: variant.fullOutput(), printed };
     },
     async restart(opts = {}) {
       await handle.stop({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });

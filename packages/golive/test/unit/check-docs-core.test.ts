@@ -14,6 +14,7 @@ import { providerConfigCheck } from '../../src/checks/provider-config.ts';
 import { outageCheck } from '../../src/checks/outage.ts';
 import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
 import { recoveryCheck } from '../../src/checks/recovery.ts';
+import { startupCheck } from '../../src/checks/startup.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
 import { webhookCheck } from '../../src/checks/webhook.ts';
@@ -38,6 +39,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [idempotencyCheck, 'idempotency.ts', 'IDEMPOTENCY', false],
   [recoveryCheck, 'recovery.ts', 'RECOVERY', false],
   [outageCheck, 'outage.ts', 'OUTAGE', false],
+  [startupCheck, 'startup.ts', 'STARTUP', false],
   [webhookCheck, 'webhook.ts', 'WEBHOOK', true],
 ];
 
