@@ -17,6 +17,7 @@ import { recoveryCheck } from './recovery.ts';
 import { tlsCheck } from './tls.ts';
 import { commandCheck } from './command.ts';
 import { drainCheck } from './drain.ts';
+import { webhookCheck } from './webhook.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Built-in check kinds. */
@@ -37,6 +38,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   securityHeadersCheck,
   startupCheck,
   tlsCheck,
+  webhookCheck,
 ];
 
 /** Finds a kind among the built-ins and any user-defined checks. */

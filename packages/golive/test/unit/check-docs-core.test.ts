@@ -1,6 +1,6 @@
 /**
- * Keeps docs/checks.md in step with the health, canary, http, provider-config and command kinds: every
- * finding code their sources can emit and every option they accept is documented in the kind's section.
+ * Keeps docs/checks.md in step with the kinds listed below: every finding code their sources can emit and every
+ * option they accept is documented in the kind's section.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { recoveryCheck } from '../../src/checks/recovery.ts';
 import { startupCheck } from '../../src/checks/startup.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
+import { webhookCheck } from '../../src/checks/webhook.ts';
 
 const root = new URL('../../../../', import.meta.url);
 const docs = readFileSync(new URL('docs/checks.md', root), 'utf8');
@@ -41,6 +42,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [outageCheck, 'outage.ts', 'OUTAGE', false],
   [startupCheck, 'startup.ts', 'STARTUP', false],
   [drainCheck, 'drain.ts', 'DRAIN', false],
+  [webhookCheck, 'webhook.ts', 'WEBHOOK', true],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
