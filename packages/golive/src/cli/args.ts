@@ -36,7 +36,7 @@ export const GATE_OPTIONS = {
 export const GATE_OPTIONS_HELP = `Options:
   -c, --config <file>     Config file (default: golive.config.{ts,mts,js,mjs,yaml,yml,json} in the current directory)
   -u, --url <url>         Target base URL (overrides config and environment)
-  -p, --preset <name>     Preset: recommended, stage3, stage4
+  -p, --preset <name>     Preset: recommended, contracts (needs --allow-mutation beyond loopback/private), stage3, stage4
   -o, --out <dir>         Output directory (default: golive-report/; seed artifacts under <dir>/qa/ instead of ./qa/)
   -r, --reporter <name>   console, json, text, junit, markdown (repeatable or comma-separated; default: all)
   -t, --timeout <time>    Request timeout: 500ms, 5s or a number of milliseconds

@@ -16,7 +16,7 @@ export const STARTER_TS = `// golive.config.mts: the go-live gate of this servic
 import type { GoliveConfig } from 'golive';
 
 export default {
-  // Start from a preset (recommended, stage3, stage4); entries below add to it or override it by id.
+  // Start from a preset (recommended, contracts, stage3, stage4); entries below add to it or override it by id.
   // preset: 'recommended',
 
   target: {

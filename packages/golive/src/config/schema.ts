@@ -116,7 +116,7 @@ function checkEntrySchema(kinds: readonly CheckDefinition[]): z.ZodType {
 function configFields(check: z.ZodType) {
   return {
     $schema: z.string().optional(),
-    preset: z.string().optional().describe('Preset the config extends (recommended, stage3, stage4).'),
+    preset: z.string().optional().describe('Preset the config extends (recommended, contracts, stage3, stage4).'),
     target: targetSchema.prefault({}),
     checks: z.record(idSchema, check).default({}).describe('Checks by id.'),
     stages: z

@@ -75,6 +75,27 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       stages: [{ name: 'go-live', checks: ['health', 'canary', 'security-headers', 'provider-config'], failPolicy: 'continue' }],
     }),
   },
+  contracts: {
+    description:
+      'health, then the contract probes with the seeds\' defaults: the Stripe webhook (/api/stripe/webhook, STRIPE_WEBHOOK_SECRET), idempotency and rate limit on /v1/events. They change state: against a URL that is not loopback or private, pass --allow-mutation (never with EXPECT_LIVE=1).',
+    build: () => ({
+      checks: {
+        health: { kind: 'health', title: 'Health' },
+        webhook: { kind: 'webhook', title: 'Stripe webhook signatures', dependsOn: ['health'], options: { path: '/api/stripe/webhook', scheme: 'stripe' } },
+        idempotency: {
+          kind: 'idempotency',
+          title: 'Idempotent ingest',
+          dependsOn: ['health'],
+          options: { path: '/v1/events', effect: { type: 'count', path: '/v1/events', jsonPath: 'count' } },
+        },
+        'rate-limit': { kind: 'rate-limit', title: 'Rate limit', dependsOn: ['health'], options: { path: '/v1/events' } },
+      },
+      stages: [
+        { name: 'smoke', checks: ['health'], failPolicy: 'fail-fast' },
+        { name: 'contracts', checks: ['webhook', 'idempotency', 'rate-limit'], failPolicy: 'continue' },
+      ],
+    }),
+  },
   stage4: {
     description: 'The stage 4 go-live gate: health, canary (5 × 300 ms, p95 < 1000 ms), CSP on /, provider config per EXPECT_LIVE / ALLOW_PROVIDER_MOCK; writes qa/stage4/v0.4.0/.',
     build: () => ({

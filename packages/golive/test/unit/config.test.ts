@@ -168,7 +168,7 @@ describe('resolveConfig: layers', () => {
   it('an unknown preset is named with the known ones', () => {
     const err = configError(() => resolveConfig({ ...{ file: base }, cli: { preset: 'stage9' } }));
     assert.equal(err.code, 'GOLIVE_ERR_UNKNOWN_PRESET');
-    assert.match(err.message, /recommended, stage4, stage3/);
+    assert.match(err.message, /recommended, contracts, stage4, stage3/);
   });
 
   it('every preset resolves against the registered kinds', () => {
@@ -225,5 +225,24 @@ describe('loading config files', () => {
     await assert.rejects(loadConfigFile('bad.yaml', dir), { code: 'GOLIVE_ERR_CONFIG_LOAD', message: /invalid YAML/ });
     await assert.rejects(loadConfigFile('bad.json', dir), { code: 'GOLIVE_ERR_CONFIG_LOAD', message: /invalid JSON/ });
     await assert.rejects(loadConfigFile('bad.ts', dir), { code: 'GOLIVE_ERR_CONFIG_LOAD', message: /import failed/ });
+  });
+});
+
+describe('the contracts preset', () => {
+  it('runs health, then the three mutating probes with the seeds’ defaults, and says the flag it needs', () => {
+    const config = resolveConfig({ file: { target: { baseUrl: 'http://127.0.0.1:9' } }, cli: { preset: 'contracts' }, env: {} });
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(config.checks).map(([id, c]) => [id, c.kind])),
+      { health: 'health', webhook: 'webhook', idempotency: 'idempotency', 'rate-limit': 'rate-limit' },
+    );
+    assert.deepEqual(
+      config.stages.map((s) => [s.name, s.checks]),
+      [
+        ['smoke', ['health']],
+        ['contracts', ['webhook', 'idempotency', 'rate-limit']],
+      ],
+    );
+    assert.equal((config.checks.webhook?.options as { path?: string } | undefined)?.path, '/api/stripe/webhook');
+    assert.match(PRESETS.contracts?.description ?? '', /--allow-mutation/);
   });
 });
