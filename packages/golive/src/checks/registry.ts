@@ -7,6 +7,7 @@ import { canaryCheck } from './canary.ts';
 import { exposureCheck } from './exposure.ts';
 import { httpCheck } from './http.ts';
 import { loadCheck } from './load.ts';
+import { metricsCheck } from './metrics.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { providerConfigCheck } from './provider-config.ts';
 import { tlsCheck } from './tls.ts';
@@ -22,6 +23,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   healthCheck,
   httpCheck,
   loadCheck,
+  metricsCheck,
   providerConfigCheck,
   securityHeadersCheck,
   tlsCheck,
