@@ -154,12 +154,17 @@ export function quote(s: string, max = 60): string {
   return safeJson(cut);
 }
 
+/** Characters JSON.stringify leaves raw that a terminal or document would act on. */
+const RISKY = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+
 /**
  * JSON.stringify, with the characters it leaves raw but a terminal or a document would act on (DEL, C1
  * controls, bidirectional overrides, line separators) escaped too, so nothing a page contains reaches output raw.
  */
 export function safeJson(s: string): string {
   const j = JSON.stringify(s);
+  // A single character class: linear, no backtracking.
+  if (!RISKY.test(j)) return j;
   let out = '';
   for (let i = 0; i < j.length; i++) {
     const c = j.charCodeAt(i);
@@ -358,6 +363,17 @@ function parseText(page: string): ParsedPage {
           let value = '';
           let escaped = false;
           for (;;) {
+            // Fast path: copy a run of plain characters at once.
+            if (!escaped) {
+              let j = pos;
+              while (j < page.length) {
+                const c = page.charCodeAt(j);
+                if (c === 0x22 || c === 0x5c || c === 0x0a) break;
+                j++;
+              }
+              value += page.slice(pos, j);
+              pos = j;
+            }
             if (!read()) eof();
             if (escaped) {
               if (at() === 0x22 || at() === 0x5c) value += String.fromCharCode(at());
@@ -441,6 +457,10 @@ function readOmLabels(s: string, start: number): { labels: Array<[string, string
     i++;
     let value = '';
     for (;;) {
+      let j = i;
+      while (j < s.length && s.charCodeAt(j) !== 0x22 && s.charCodeAt(j) !== 0x5c) j++;
+      value += s.slice(i, j);
+      i = j;
       if (i >= s.length) return `unterminated value of label ${quote(name)}`;
       const c = s.charCodeAt(i++);
       if (c === 0x22) break;
@@ -732,7 +752,7 @@ export function lintFamilies(page: ParsedPage): LintProblem[] {
     if (f.samples.length === 0) continue;
     // OpenMetrics types promlint does not know are linted as what Prometheus stores them as.
     const type: MetricType = f.type === 'unknown' ? 'untyped' : f.type === 'info' || f.type === 'stateset' ? 'gauge' : f.type;
-    const name = page.format === 'openmetrics' && type === 'counter' ? `${f.name}_total` : page.format === 'openmetrics' && type === 'info' ? `${f.name}_info` : f.name;
+    const name = page.format === 'openmetrics' && type === 'counter' ? `${f.name}_total` : page.format === 'openmetrics' && f.type === 'info' ? `${f.name}_info` : f.name;
     const add = (text: string): void => {
       out.push({ metric: name, text });
     };
