@@ -1,5 +1,5 @@
 /**
- * Keeps docs/checks.md in step with the health, canary, http, provider-config and command kinds: every
+ * Keeps docs/checks.md in step with the health, canary, http, provider-config, command and metrics kinds: every
  * finding code their sources can emit and every option they accept is documented in the kind's section.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { canaryCheck } from '../../src/checks/canary.ts';
 import { commandCheck } from '../../src/checks/command.ts';
 import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
+import { metricsCheck } from '../../src/checks/metrics.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
 import type { CheckDefinition } from '../../src/checks/types.ts';
 import { NETWORK_FINDING } from '../../src/checks/util/network.ts';
@@ -29,6 +30,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [httpCheck, 'http.ts', 'HTTP', true],
   [providerConfigCheck, 'provider-config.ts', 'PROVIDER', false],
   [commandCheck, 'command.ts', 'COMMAND', false],
+  [metricsCheck, 'metrics.ts', 'METRICS', true],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
