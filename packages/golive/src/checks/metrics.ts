@@ -329,7 +329,10 @@ export const metricsCheck = defineCheck<typeof options, MetricsData>({
       const deltas: MetricsDelta[] = [];
       for (const d of opts.deltas) {
         const sel = parseSelector(d.series) as SeriesSelector;
-        const before = start?.deltas[d.series] ?? null;
+        const recorded = start?.deltas[d.series] ?? null;
+        // A labelled counter has no sample until its first increment: absent from a good start scrape means 0.
+        const absentAtStart = start !== undefined && !start.problem && recorded === null;
+        const before = absentAtStart ? 0 : recorded;
         const after = sumOf(s.page, sel);
         // After a restart the counter started again from zero: everything it holds now is the increase.
         const increase = after === null ? null : restarted ? after : before === null ? null : after - before;
@@ -341,10 +344,10 @@ export const metricsCheck = defineCheck<typeof options, MetricsData>({
             : start.problem && before === null
               ? `the gate-start scrape failed (${start.problem})`
               : before === null
-                ? 'no matching sample at the gate start'
+                ? 'no gate-start value'
                 : after === null
                   ? 'no matching sample at the gate end'
-                  : `${before} → ${after}${restarted ? ' (process restarted: counted from 0)' : ''}`;
+                  : `${absentAtStart ? 'absent at the gate start (0)' : before} → ${after}${restarted ? ' (process restarted: counted from 0)' : ''}`;
         obs.push(
           observe(`delta ${d.series}`, ok, `+${d.minIncrease} or more`, increase === null ? 'not measurable' : `+${increase}`, {
             code: 'METRICS_DELTA',

@@ -58,12 +58,20 @@ let base: string;
 const accepts: string[] = [];
 // Per-scrape state for the hook tests: the counter moves by `step` on each scrape, the start time by `restart`.
 const moving = { value: 100, step: 1, startTime: 1000, restart: 0 };
+const appearing = { scrapes: 0 };
 
 before(async () => {
   base = await pool.serve((req, res) => {
     accepts.push(String(req.headers.accept));
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === '/hang') return;
+    if (path === '/appearing') {
+      // A labelled counter has no sample before its first increment: absent at the first scrape, 5 afterwards.
+      appearing.scrapes++;
+      res.writeHead(200, { 'content-type': TEXT });
+      res.end(`# HELP late_total L.\n# TYPE late_total counter\n${appearing.scrapes > 1 ? 'late_total{a="1"} 5\n' : ''}`);
+      return;
+    }
     if (path === '/moving') {
       moving.value += moving.step;
       moving.startTime += moving.restart;
@@ -231,6 +239,13 @@ describe('metrics: counter deltas and resets through the gate hooks', () => {
     assert.equal(short.status, 'fail');
     const o = short.observations.find((x) => x.code === 'METRICS_DELTA');
     assert.match(o?.message ?? '', /events_ingested_total\{source="load"\} rose by 2, less than 3: \d+ → \d+/);
+  });
+
+  it('counts a counter absent from a good gate-start scrape from 0', async () => {
+    appearing.scrapes = 0;
+    const r = await gate({ path: '/appearing', deltas: [{ series: 'late_total', minIncrease: 5 }] });
+    assert.equal(r.status, 'pass', JSON.stringify(r.observations));
+    assert.ok(r.observations.some((o) => /late_total rose by 5 \(absent at the gate start \(0\) → 5\)/.test(o.message)));
   });
 
   it('fails a counter that went down while the process start time stayed', async () => {
