@@ -138,6 +138,16 @@ export default defineConfig({
         minSamples: 1000,
       },
     },
+    // The metrics page as Prometheus would ingest it; pilot's ingest counter must rise over the gate by at
+    // least the 400 events the dedup load creates (measured by the kind's gate-start and gate-end scrapes).
+    'metrics-ingest': {
+      kind: 'metrics',
+      dependsOn: ['health'],
+      options: {
+        required: ['http_requests_total{route="/v1/events"}', 'http_request_duration_seconds_count{route="/v1/events"}', 'process_start_time_seconds'],
+        deltas: [{ series: 'pilot_events_ingested_total', minIncrease: 400 }],
+      },
+    },
   },
 
   stages: [
@@ -160,6 +170,6 @@ export default defineConfig({
       ],
       failPolicy: 'continue',
     },
-    { name: 'load', checks: ['dedup-load'], failPolicy: 'continue' },
+    { name: 'load', checks: ['dedup-load', 'metrics-ingest'], failPolicy: 'continue' },
   ],
 });
