@@ -8,6 +8,8 @@
  * - OpenMetrics pages: Debian's promtool (2.42) reads every page as text 0.0.4, so it cannot judge OpenMetrics
  *   rules (`# EOF`, contiguous families, exemplars, float timestamps, `info`); golive follows the OpenMetrics
  *   specification there, and the corpus records what promtool says instead, which this test also checks.
+ * - Bytes that are not UTF-8: the check refuses the whole page before parsing (METRICS_SYNTAX); promtool
+ *   refuses them only inside label values. (A JavaScript string cannot carry them, so no page here does.)
  * - Ingestion problems (duplicate series, broken histograms) are not promtool's concern: it accepts those pages,
  *   and so does golive's syntax layer; they are judged by the ingestion layer (and by a real Prometheus in
  *   metrics-prometheus.test.ts).

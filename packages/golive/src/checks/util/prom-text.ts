@@ -761,7 +761,8 @@ export function lintFamilies(page: ParsedPage): LintProblem[] {
     if (unit && unit.unit !== unit.base) add(`use base unit "${unit.base}" instead of "${unit.unit}"`);
     const isCounter = type === 'counter';
     const isUntyped = type === 'untyped';
-    const isHistogram = type === 'histogram';
+    // OpenMetrics' gaugehistogram has buckets too (the text format's gauge_histogram keeps promlint's view).
+    const isHistogram = type === 'histogram' || type === 'gaugehistogram';
     const isSummary = type === 'summary';
     if (isCounter && !name.endsWith('_total')) add('counter metrics should have "_total" suffix');
     else if (!isUntyped && !isCounter && name.endsWith('_total')) add('non-counter metrics should not have "_total" suffix');
