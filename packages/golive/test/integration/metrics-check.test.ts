@@ -235,6 +235,9 @@ describe('metrics: counter deltas and resets through the gate hooks', () => {
     assert.equal(ok.status, 'pass', JSON.stringify(ok.observations));
     const deltas = (ok.data as { deltas: Array<{ increase: number }> }).deltas;
     assert.equal(deltas[0]?.increase, 2);
+    const table = ok.presentation?.tables?.find((t) => t.id === 'deltas');
+    assert.deepEqual(table?.columns, ['series', 'min increase', 'start']);
+    assert.equal(table?.rows[0]?.[0], 'events_ingested_total{source="load"}');
     const short = await gate({ deltas: [{ series: 'events_ingested_total{source="load"}', minIncrease: 3 }] });
     assert.equal(short.status, 'fail');
     const o = short.observations.find((x) => x.code === 'METRICS_DELTA');
