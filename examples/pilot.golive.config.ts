@@ -68,14 +68,6 @@ export default defineConfig({
     },
 
     // ── observability and flags
-    metrics: {
-      kind: 'http',
-      title: 'Prometheus metrics by route template',
-      options: {
-        path: '/metrics',
-        expect: { status: 200, bodyContains: ['http_request_duration_seconds', 'http_requests_total', 'pilot_events_ingested_total'] },
-      },
-    },
     flags: {
       kind: 'http',
       title: 'Runtime flags with a 30 s cache',
@@ -177,6 +169,22 @@ export default defineConfig({
         minSamples: 1000,
       },
     },
+    // The metrics page as Prometheus would ingest it; pilot's ingest counter must rise over the gate by at
+    // least the 400 events the dedup load creates (measured by the kind's gate-start and gate-end scrapes).
+    'metrics-ingest': {
+      kind: 'metrics',
+      dependsOn: ['health'],
+      options: {
+        // Supersedes a body-contains check: the page must parse as Prometheus would ingest it, and these exist.
+        required: [
+          'http_requests_total{route="/v1/events"}',
+          'http_request_duration_seconds_count{route="/v1/events"}',
+          'pilot_events_ingested_total',
+          'process_start_time_seconds',
+        ],
+        deltas: [{ series: 'pilot_events_ingested_total', minIncrease: 400 }],
+      },
+    },
   },
 
   stages: [
@@ -189,7 +197,6 @@ export default defineConfig({
         'probe-ready',
         'probe-startup',
         'probe-detailed',
-        'metrics',
         'flags',
         'security-headers',
         'exposure',
@@ -199,7 +206,7 @@ export default defineConfig({
       ],
       failPolicy: 'continue',
     },
-    { name: 'load', checks: ['dedup-load'], failPolicy: 'continue' },
+    { name: 'load', checks: ['dedup-load', 'metrics-ingest'], failPolicy: 'continue' },
     { name: 'contracts', checks: ['webhook', 'idempotency', 'rate-limit'], failPolicy: 'continue' },
     { name: 'drills', checks: ['startup', 'drain', 'recovery'], failPolicy: 'continue' },
   ],

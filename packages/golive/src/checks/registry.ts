@@ -9,6 +9,7 @@ import { httpCheck } from './http.ts';
 import { idempotencyCheck } from './idempotency.ts';
 import { loadCheck } from './load.ts';
 import { outageCheck } from './outage.ts';
+import { metricsCheck } from './metrics.ts';
 import { securityHeadersCheck } from './security-headers.ts';
 import { startupCheck } from './startup.ts';
 import { providerConfigCheck } from './provider-config.ts';
@@ -32,6 +33,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   idempotencyCheck,
   loadCheck,
   outageCheck,
+  metricsCheck,
   providerConfigCheck,
   rateLimitCheck,
   recoveryCheck,

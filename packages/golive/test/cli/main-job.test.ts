@@ -42,19 +42,29 @@ describe('main job: the gate against the bundled pilot', () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {
       verdict: string;
       totals: { fail: number; error: number; skip: number; pass: number };
-      stages: Array<{ name: string; checks: Array<{ id: string; kind: string; status: string; metrics: Record<string, unknown> }> }>;
+      stages: Array<{ name: string; checks: Array<{ id: string; kind: string; status: string; metrics: Record<string, unknown>; observations: Array<{ name: string; message: string }> }> }>;
     };
     assert.equal(report.verdict, 'GO');
     assert.equal(report.totals.fail + report.totals.error + report.totals.skip, 0);
     const checks = report.stages.flatMap((s) => s.checks);
     const kinds = new Set(checks.map((c) => c.kind));
-    for (const k of ['health', 'canary', 'http', 'security-headers', 'exposure', 'provider-config', 'load']) assert.ok(kinds.has(k), `kind ${k} ran`);
+    const expectedKinds = ['health', 'canary', 'http', 'security-headers', 'exposure', 'provider-config', 'load', 'metrics'];
+    // The contract probes and the lifecycle drills of pilot's gate.
+    expectedKinds.push('webhook', 'idempotency', 'rate-limit', 'startup', 'drain', 'recovery');
+    for (const k of expectedKinds) assert.ok(kinds.has(k), `kind ${k} ran`);
     assert.deepEqual(
       report.stages.map((s) => s.name),
-      ['target', 'smoke', 'go-live', 'load'].filter((n) => report.stages.some((s) => s.name === n)),
+      ['target', 'smoke', 'go-live', 'load', 'contracts', 'drills'],
     );
+    // The drain drill restarted pilot; the run went on against the new process and the gate still holds.
+    const drain = checks.find((c) => c.id === 'drain') as unknown as { data: { before: { dropped: number }; restarted: boolean } };
+    assert.deepEqual([drain.data.before.dropped, drain.data.restarted], [0, true]);
     const load = checks.find((c) => c.id === 'dedup-load');
     assert.equal(load?.status, 'pass');
+    // The metrics kind's gate hooks saw pilot's ingest counter rise by the events the load created.
+    const delta = checks.find((c) => c.id === 'metrics-ingest')?.observations.find((o) => o.name === 'delta pilot_events_ingested_total');
+    assert.match(delta?.message ?? '', /^pilot_events_ingested_total rose by (\d+)/);
+    assert.ok(Number(/rose by (\d+)/.exec(delta?.message ?? '')?.[1]) >= 400, delta?.message);
   });
 
   it('leaves none of the run secrets in its output or artifacts', async () => {

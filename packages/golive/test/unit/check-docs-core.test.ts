@@ -11,6 +11,7 @@ import { drainCheck } from '../../src/checks/drain.ts';
 import { healthCheck } from '../../src/checks/health.ts';
 import { httpCheck } from '../../src/checks/http.ts';
 import { idempotencyCheck } from '../../src/checks/idempotency.ts';
+import { metricsCheck } from '../../src/checks/metrics.ts';
 import { providerConfigCheck } from '../../src/checks/provider-config.ts';
 import { outageCheck } from '../../src/checks/outage.ts';
 import { rateLimitCheck } from '../../src/checks/rate-limit.ts';
@@ -43,6 +44,7 @@ const kinds: Array<[CheckDefinition, string, string, boolean]> = [
   [startupCheck, 'startup.ts', 'STARTUP', false],
   [drainCheck, 'drain.ts', 'DRAIN', false],
   [webhookCheck, 'webhook.ts', 'WEBHOOK', true],
+  [metricsCheck, 'metrics.ts', 'METRICS', true],
 ];
 
 describe('docs/checks.md covers the core kinds', () => {
