@@ -102,6 +102,22 @@ function stageStatus(results: readonly CheckResult[]): StageResult['status'] {
   return 'pass';
 }
 
+/** A check that could not run because the managed target is down and could not be restored. */
+function cannotEvaluate(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, message: string, now: number): CheckResult {
+  return {
+    ...base,
+    startedAt: new Date(now).toISOString(),
+    durationMs: 0,
+    observations: [],
+    warnings: [],
+    metrics: {},
+    artifacts: [],
+    summary: `GOLIVE_ERR_TARGET_START: ${message}`,
+    status: 'error',
+    error: { code: 'GOLIVE_ERR_TARGET_START', message },
+  };
+}
+
 /** A check the safety rule kept from running: an error (it could not be evaluated), saying how to allow it. */
 function refused(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, message: string, now: number): CheckResult {
   return {
@@ -234,6 +250,22 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
         userAgent: `golive/${GOLIVE_VERSION}`,
       });
     let http = clientFor(baseUrl);
+    // A drill left the managed target stopped: start it again before the next check; when that fails, every later
+    // check is an error (it cannot be evaluated), never a failure of the target.
+    let targetDown: string | undefined;
+    const restoreTarget = async (): Promise<string | undefined> => {
+      if (!managed || managed.running) return undefined;
+      const r = await managed.start();
+      if (r.ok) {
+        if (managed.baseUrl && managed.baseUrl !== baseUrl) {
+          baseUrl = managed.baseUrl;
+          await http.close().catch(() => undefined);
+          http = clientFor(baseUrl);
+        }
+        return undefined;
+      }
+      return `the managed target is not running and could not be started again: ${r.reason}`;
+    };
     // The safety rule of checks that change the target's state (runner/mutation.ts), judged per check.
     const refusedMutation = (def: CheckDefinition, options: unknown) =>
       mutatesTarget(def, options as never) ? mutationRefusal({ baseUrl, managed: managed !== undefined, allowMutation: cfg.allowMutation, env }) : undefined;
@@ -282,6 +314,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
           else if (stopReason) result = skipped(base, stopReason, clock.now());
           else if (failedDep) result = skipped(base, `dependency "${failedDep.id}" did not pass (${failedDep.status})`, clock.now());
           else if (refusedMutation(def, spec.options)) result = refused(base, refusedMutation(def, spec.options) as string, clock.now());
+          else if ((targetDown ??= await restoreTarget()) !== undefined) result = cannotEvaluate(base, targetDown, clock.now());
           else {
             emitSafe(onEvent, { type: 'check-start', stage: stage.name, id, kind: def.kind, title: base.title, index, total });
             const started = gateStarts.get(id);

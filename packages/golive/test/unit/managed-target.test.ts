@@ -165,6 +165,57 @@ describe('managed target', () => {
     await assert.rejects(fetch(`${data.before.url}/health`), 'the first process is gone');
   });
 
+  it('a drill that leaves the target stopped: the next check gets it started again, or is an error when it cannot be', async () => {
+    const stopper = defineCheck({
+      kind: 't-stop',
+      title: 'Stop',
+      description: 'Stops the managed target and leaves it stopped.',
+      options: z.object({}).strict(),
+      async run(ctx) {
+        const exit = await ctx.managed?.stop();
+        return { observations: [observe('stopped', exit !== undefined, 'stopped', exit ? `exit ${exit.code}` : 'running')] };
+      },
+    });
+    const all = [...kinds, stopper];
+    // Starts once; a second start finds its marker and refuses (a target that cannot be restored).
+    const once = join(dir, 'once.mjs');
+    await writeFile(
+      once,
+      `import { existsSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+const marker = process.env.MARKER;
+if (marker && existsSync(marker)) { console.error('cannot start twice'); process.exit(1); }
+if (marker) writeFileSync(marker, 'x');
+const s = http.createServer((req, res) => res.end('{"status":"ok"}'));
+s.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));
+process.on('SIGTERM', () => s.close(() => process.exit(0)));`,
+    );
+    const gate = async (env: Record<string, string>, out: string) => {
+      const config = resolveConfig({
+        file: {
+          target: { start: { command: [process.execPath, once], env, timeoutMs: 10_000 } },
+          checks: { stop: { kind: 't-stop' }, after: { kind: 't-get' } },
+          stages: [{ name: 'drills', checks: ['stop', 'after'] }],
+        },
+        env: {},
+        kinds: all,
+      });
+      return runGate(config, { env: {}, out: join(dir, out), kinds: all });
+    };
+    const restored = await gate({}, 'out6');
+    assert.deepEqual(
+      restored.stages[1]?.checks.map((c) => c.status),
+      ['pass', 'pass'],
+      'restarted before the next check',
+    );
+    const lost = await gate({ MARKER: join(dir, 'started-once') }, 'out7');
+    const after = lost.stages[1]?.checks[1];
+    assert.equal(after?.status, 'error');
+    assert.equal(after?.status === 'error' && after.error.code, 'GOLIVE_ERR_TARGET_START');
+    assert.match(after?.summary ?? '', /not running and could not be started again: .*cannot start twice/);
+    assert.equal(lost.verdict, 'INCONCLUSIVE', 'cannot evaluate, not a failure of the target');
+  });
+
   it('a target that ignores SIGTERM is killed after the grace period', async () => {
     const config = resolveConfig({
       file: {
