@@ -266,6 +266,11 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
       }
       return `the managed target is not running and could not be started again: ${r.reason}`;
     };
+    /** Why checks cannot run against the managed target (once down for good, it stays down for the run). */
+    const targetProblem = async (): Promise<string | undefined> => {
+      if (targetDown === undefined) targetDown = await restoreTarget();
+      return targetDown;
+    };
     // The safety rule of checks that change the target's state (runner/mutation.ts), judged per check.
     const refusedMutation = (def: CheckDefinition, options: unknown) =>
       mutatesTarget(def, options as never) ? mutationRefusal({ baseUrl, managed: managed !== undefined, allowMutation: cfg.allowMutation, env }) : undefined;
@@ -314,7 +319,7 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
           else if (stopReason) result = skipped(base, stopReason, clock.now());
           else if (failedDep) result = skipped(base, `dependency "${failedDep.id}" did not pass (${failedDep.status})`, clock.now());
           else if (refusedMutation(def, spec.options)) result = refused(base, refusedMutation(def, spec.options) as string, clock.now());
-          else if ((targetDown ??= await restoreTarget()) !== undefined) result = cannotEvaluate(base, targetDown, clock.now());
+          else if ((await targetProblem()) !== undefined) result = cannotEvaluate(base, targetDown as string, clock.now());
           else {
             emitSafe(onEvent, { type: 'check-start', stage: stage.name, id, kind: def.kind, title: base.title, index, total });
             const started = gateStarts.get(id);
