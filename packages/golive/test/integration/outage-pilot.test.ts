@@ -36,7 +36,7 @@ function postgresUp(): boolean {
 }
 
 /** A TCP proxy in front of PostgreSQL that the test can cut (refuse and drop) and open again. */
-class Proxy {
+class CuttableProxy {
   server: net.Server | undefined;
   sockets = new Set<net.Socket>();
   port = 0;
@@ -67,7 +67,7 @@ const skip = !available && !CI ? 'PostgreSQL on 127.0.0.1:5432 is unreachable (s
 
 const db = `golive_outage_${randomBytes(4).toString('hex')}`;
 const password = randomBytes(12).toString('hex');
-const proxy = new Proxy();
+const proxy = new CuttableProxy();
 let control: HttpServer;
 let controlUrl = '';
 let dir: string;
