@@ -3,7 +3,8 @@
  * one that keeps readiness 200 until it dies, and one that never exits each fail naming the cause.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,5 +85,43 @@ describe('drain drill', () => {
     const r = await drill('ignore', { graceMs: 1000 });
     assert.ok(failing(r).includes('DRAIN_NO_EXIT'), JSON.stringify(failing(r)));
     assert.equal((r.data as { killed: boolean }).killed, true);
+  });
+
+  it('no process outlives the run: a target that ignores SIGTERM and has a child of its own is killed with its group', async () => {
+    const stubborn = join(dir, 'stubborn.mjs');
+    await writeFile(
+      stubborn,
+      `import http from 'node:http';
+import { spawn } from 'node:child_process';
+const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+console.log('child pid ' + child.pid);
+process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+const s = http.createServer((req, res) => res.end('ok'));
+s.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));`,
+    );
+    const config = resolveConfig({
+      file: {
+        target: { start: { command: [process.execPath, stubborn], timeoutMs: 10_000, readyUrl: '/', stopTimeoutMs: 500 } },
+        checks: { drain: { kind: 'drain', options: { path: '/', ratePerSec: 20, leadMs: 200, graceMs: 800, restart: false } } },
+      },
+      env: {},
+    });
+    const out = join(dir, 'out-stubborn');
+    const report = await runGate(config, { env: {}, out });
+    const log = await readFile(join(out, 'target.log'), 'utf8');
+    const pids = [...log.matchAll(/child pid (\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(pids.length >= 1, log);
+    // Alive means running or sleeping; a killed process may stay a zombie for a moment until init reaps it.
+    const alive = (pid: number) => {
+      try {
+        const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+        return state !== undefined && state !== 'Z' && state !== 'X';
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 20 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(pids.filter(alive), [], 'every child of the target is gone');
+    assert.equal((report.stages[1]?.checks[0]?.data as { killed?: boolean } | undefined)?.killed, true);
   });
 });
