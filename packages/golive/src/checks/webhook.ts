@@ -9,6 +9,7 @@
  * templates, `hmac` takes one from the config. The secret is read from a named environment variable, taught to
  * the redactor and never printed; without it only the probes that need none run and the result names the rest.
  */
+import { parseRetryAfter } from './util/rate-limit-headers.ts';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
@@ -211,6 +212,9 @@ async function safeRead(ctx: CheckContext, spec: ReadBackSpec): Promise<ReadResu
   }
 }
 
+/** Longest wait honoured when a probe meets a 429 it did not cause on purpose. */
+const RETRY_AFTER_CAP_MS = 5000;
+
 /** The `webhook` check kind. */
 export const webhookCheck = defineCheck<typeof options, WebhookData>({
   kind: 'webhook',
@@ -299,9 +303,17 @@ export const webhookCheck = defineCheck<typeof options, WebhookData>({
     const probeData: WebhookProbeData[] = [];
     let probesFailed = 0;
     const send = async (req: ProbeRequest): Promise<HttpExchange> => {
-      const ex = await ctx.http.request({ method: 'POST', url: target, headers: req.headers, body: req.body, timeoutMs: o.timeoutMs, maxBodyBytes: o.maxBodyBytes, signal: ctx.signal });
-      ctx.signal.throwIfAborted();
-      return ex;
+      for (let attempt = 0; ; attempt++) {
+        const ex = await ctx.http.request({ method: 'POST', url: target, headers: req.headers, body: req.body, timeoutMs: o.timeoutMs, maxBodyBytes: o.maxBodyBytes, signal: ctx.signal });
+        ctx.signal.throwIfAborted();
+        // A 429 is not the contract's answer: wait as advised (at most RETRY_AFTER_CAP_MS) and send again, twice at most.
+        if (!ex.ok || ex.status !== 429 || attempt >= 2) return ex;
+        const header = ex.headers['retry-after'];
+        const waitSec = parseRetryAfter(Array.isArray(header) ? header[0] : header, ctx.clock.now()) ?? 1;
+        if (waitSec * 1000 > RETRY_AFTER_CAP_MS) return ex;
+        ctx.log('429 during a webhook probe: waiting as advised, then sending again', { probe: req.probe, waitSec });
+        await ctx.clock.sleep(waitSec * 1000, ctx.signal);
+      }
     };
 
     /** Sends one probe and judges its answer: one observation, one row. */

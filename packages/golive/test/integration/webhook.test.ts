@@ -141,6 +141,23 @@ describe('webhook: stripe scheme', () => {
     assert.deepEqual(shown?.tables?.[0]?.columns, ['probe', 'request', 'status', 'expected', 'verdict']);
   });
 
+  it('a 429 it did not cause is waited out (Retry-After) and the probe sent again, not taken as the answer', async () => {
+    const inner = stripeReceiver('none');
+    let posts = 0;
+    const url = await serveCatching((req, res, body) => {
+      // Every third POST is throttled once: the probe must wait and resend, and still pass.
+      if (req.method === 'POST' && ++posts % 3 === 0) {
+        res.writeHead(429, { 'retry-after': '1' });
+        return res.end();
+      }
+      return inner(req, res, body);
+    });
+    const t0 = Date.now();
+    const out = await runWebhook(url, { effectCount: COUNT, replayMarker: 'duplicate' });
+    assert.deepEqual(failures(out), [], JSON.stringify(out.observations.filter((o) => !o.passed), null, 1));
+    assert.ok(Date.now() - t0 >= 1000, 'it waited as advised');
+  });
+
   it('declares itself mutating, and its timeout from the probes at their request timeout', () => {
     const o = webhookCheck.options.parse({ timeoutMs: 10_000 });
     assert.equal(mutatesTarget(webhookCheck, o), true);
