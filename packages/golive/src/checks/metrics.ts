@@ -307,13 +307,12 @@ export const metricsCheck = defineCheck<typeof options, MetricsData>({
       });
     }
     if (data.deltas.length) {
-      // The runner draws the presentation when the check runs, before the gate-end hook: the table holds what is
-      // known then, and each delta's end value and increase are in its `delta <series>` observation.
+      // Drawn when the check runs (start values) and again after the gate-end hook (end and increase).
       tables.push({
         id: 'deltas',
-        title: 'Counter deltas (value at the gate start; the end is measured by the gate-end hook)',
-        columns: ['series', 'min increase', 'start'],
-        rows: data.deltas.map((d) => [d.series, d.minIncrease, d.start]),
+        title: 'Counter deltas over the gate',
+        columns: ['series', 'min increase', 'start', 'end', 'increase'],
+        rows: data.deltas.map((d) => [d.series, d.minIncrease, d.start, d.end ?? null, d.increase ?? null]),
       });
     }
     return {

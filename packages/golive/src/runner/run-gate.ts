@@ -30,7 +30,7 @@ import { systemClock } from './clock.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
 import { type GateStartRecord, runGateEnd, runGateStart } from './gate-hooks.ts';
 import { mutationRefusal } from './mutation.ts';
-import { runCheck } from './run-check.ts';
+import { presentationOf, runCheck } from './run-check.ts';
 import { commandLine, type ManagedTarget, startTarget } from './target.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
 import { stripUserinfo } from '../core/url.ts';
@@ -376,6 +376,11 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
         if (!before || !gateStarts.has(h.id)) continue;
         const after = await runGateEnd(h.def, h.spec.options, hookContext(), checkTimeoutMs(h.def, h.spec), gateStarts.get(h.id), before, redactor);
         if (after === before) continue;
+        // The kind draws its presentation again from what the gate end added.
+        if (after.status === 'pass' || after.status === 'fail') {
+          const presentation = presentationOf(h.def, after, h.spec.options, redactor);
+          if (presentation) after.presentation = presentation;
+        }
         results.set(h.id, after);
         for (const s of stageResults) {
           const i = s.checks.indexOf(before);

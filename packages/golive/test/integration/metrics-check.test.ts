@@ -236,8 +236,9 @@ describe('metrics: counter deltas and resets through the gate hooks', () => {
     const deltas = (ok.data as { deltas: Array<{ increase: number }> }).deltas;
     assert.equal(deltas[0]?.increase, 2);
     const table = ok.presentation?.tables?.find((t) => t.id === 'deltas');
-    assert.deepEqual(table?.columns, ['series', 'min increase', 'start']);
+    assert.deepEqual(table?.columns, ['series', 'min increase', 'start', 'end', 'increase']);
     assert.equal(table?.rows[0]?.[0], 'events_ingested_total{source="load"}');
+    assert.equal(table?.rows[0]?.[4], 2, 'drawn again after the gate end: the increase is in the table');
     const short = await gate({ deltas: [{ series: 'events_ingested_total{source="load"}', minIncrease: 3 }] });
     assert.equal(short.status, 'fail');
     const o = short.observations.find((x) => x.code === 'METRICS_DELTA');

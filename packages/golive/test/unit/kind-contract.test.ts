@@ -187,6 +187,23 @@ describe('the kind contract', () => {
     assert.match(renderText(report), /\[w\]: PASS — 7 widgets \(pass\)/);
   });
 
+  it('runner: the presentation is drawn again from what the gate-end hook added', async () => {
+    const late = defineCheck({
+      kind: 'x-late',
+      title: 'Late',
+      description: 'Knows its figure only at the gate end.',
+      options: z.object({}).strict(),
+      present: ({ data }) => ({ keyFigure: data?.end === undefined ? 'pending' : `end ${String(data.end)}` }),
+      hooks: { gateEnd: async () => ({ observations: [observe('end', true, 'an end', '42')], data: { end: 42 } }) },
+      async run() {
+        return { observations: [observe('ran', true, 'ran', 'ran')], data: { start: 1 } };
+      },
+    });
+    const config = resolveConfig({ file: { target, checks: { l: { kind: 'x-late' } } }, env: {}, kinds: [late] });
+    const report = await runGate(config, { env: {}, out: join(dir, 'late'), kinds: [late] });
+    assert.equal(only(report, 'l').presentation?.keyFigure, 'end 42');
+  });
+
   it('seed writers read a check by the id the seed preset maps, whatever its kind', async () => {
     const report = await run({ health: { kind: 'x-widgets' } }, {}, { compat: 'stage4' });
     const s = stage4Summary(report, compatChecksOf('stage4'));
