@@ -12,6 +12,7 @@ import { type CliOverrides, type ResolvedConfig, resolveConfig, urlProblem } fro
 import { DEFAULT_OUT_DIR, REPORTER_NAMES } from '../config/schema.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import { inertText } from '../core/inert.ts';
+import { renderAnnotations } from '../reporters/annotations.ts';
 import { renderConsole, renderProgressLine, useColor } from '../reporters/console.ts';
 import { writeReports } from '../reporters/index.ts';
 import { renderMarkdown } from '../reporters/markdown.ts';
@@ -167,11 +168,10 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     reporters,
     compat: config.compat,
     compatChecks: config.compatChecks,
-    stepSummary,
   });
-  // writeReports appends to the step summary only alongside the markdown reporter. In GitHub Actions the step
-  // summary is where people read the verdict, whatever reporters the config picked: append it once here.
-  if (stepSummary && !reporters.includes('markdown')) {
+  // The step summary is where people read the verdict in GitHub Actions, whatever reporters the config picked:
+  // written here, in one place, once (escaped like every Markdown report).
+  if (stepSummary) {
     try {
       await appendFile(stepSummary, renderMarkdown(report));
       written.written.push(stepSummary);
@@ -180,6 +180,8 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     }
   }
   if (consoleOn) io.stdout.write(redactor.redact(renderConsole(report, opts)));
+  // In GitHub Actions, failing checks become workflow annotations (escaped so target text cannot act as a command).
+  if (io.env.GITHUB_ACTIONS === 'true') for (const line of renderAnnotations(report)) io.stdout.write(`${redactor.redact(line)}\n`);
   if (consoleOn && written.written.length) {
     const shown = written.written.map((p) => relative(io.cwd, p) || p);
     io.stdout.write(`Reports: ${shown.join(', ')}\n`);

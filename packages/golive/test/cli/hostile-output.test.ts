@@ -88,6 +88,23 @@ describe('hostile answers stay inert in every human-facing output', () => {
     assert.equal(report.verdict, 'NO-GO');
   });
 
+  it('in GitHub Actions: one escaped annotation per failing check, no other workflow command, the step summary once', async () => {
+    const stepSummary = join(dir, 'gha-summary.md');
+    await writeFile(stepSummary, '');
+    const run = await golive(['check', server.url, '--out', join(dir, 'gha'), '--reporter', 'console,markdown'], {
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: stepSummary },
+    });
+    assertNoStack(run.stderr);
+    const commands = run.stdout.split('\n').filter((l) => /^\s*::/.test(l));
+    assert.ok(commands.length >= 1, run.stdout);
+    for (const c of commands) assert.match(c, /^::(error|warning) title=golive [^:]*%3A [A-Z]+::[^\r\n]*$/, c);
+    assert.ok(commands.some((c) => c.startsWith('::error title=golive health')), 'the failing health check is annotated');
+    // The target's `::add-mask::` lines are inside a message (the runner reads a command only at a line start).
+    assert.ok(!commands.some((c) => /^\s*::(add-mask|stop-commands)::/.test(c)), 'target text never becomes a command');
+    const md = await readFile(stepSummary, 'utf8');
+    assert.equal(md.match(/golive: NO-GO/g)?.length, 1, 'the step summary is written once');
+  });
+
   it('check refuses two different target URLs', async () => {
     const run = await golive(['check', server.url, '--url', 'http://127.0.0.1:9/']);
     assert.equal(run.code, 2);

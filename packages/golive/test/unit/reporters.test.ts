@@ -224,3 +224,17 @@ describe('writeReports', () => {
     assert.ok(bad.failures.every((f) => f.message === 'ENOTDIR'));
   });
 });
+
+describe('workflow annotations', () => {
+  it('escape what would end a command or start another, in data and in properties', async () => {
+    const { escapeCommandData, escapeCommandProperty, renderAnnotations } = await import('../../src/reporters/annotations.ts');
+    assert.equal(escapeCommandData('50% done\r\n::add-mask::x'), '50%25 done%0D%0A::add-mask::x');
+    assert.equal(escapeCommandProperty('a:b,c%'), 'a%3Ab%2Cc%25');
+    const lines = renderAnnotations(report);
+    assert.deepEqual(
+      lines.map((l) => l.slice(0, l.indexOf('::', 2))),
+      ['::error title=golive webhook (smoke)%3A FAIL', '::error title=golive samples (smoke)%3A ERROR', '::warning title=golive headers (go-live)%3A FAIL'],
+    );
+    for (const l of lines) assert.doesNotMatch(l, /[\r\n]/);
+  });
+});
