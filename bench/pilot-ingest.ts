@@ -408,6 +408,11 @@ const RATIO_ROUNDS = Number(process.env.PILOT_BENCH_RATIO_ROUNDS ?? 3);
 const RATIO_BATCH = 16;
 const GOLIVE_BIN = new URL('../packages/golive/bin/golive.js', import.meta.url).pathname;
 const SCENARIO = new URL('../examples/pilot-events.load.json', import.meta.url).pathname;
+// PILOT_BENCH_BASE=<directory of another checkout> (e.g. `git archive <commit>` with node_modules linked) adds
+// that checkout's pilot to every round, on the same database: before/after in one invocation.
+const BASE_SERVER = process.env.PILOT_BENCH_BASE
+  ? join(process.env.PILOT_BENCH_BASE, 'packages/pilot/src/server.ts')
+  : undefined;
 
 /** The pgbench script: one call of pilot_ingest_batch with RATIO_BATCH unique items. */
 function pgbenchScript(): string {
@@ -552,6 +557,8 @@ async function ratioSection(): Promise<void> {
     await withPostgres(async (url) => {
       const nodeArgs = (process.env.PILOT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
       const pilot = await startProcess([...nodeArgs, PILOT_SERVER], pilotEnv({ DATABASE_URL: url }));
+      const base = BASE_SERVER ? await startProcess([...nodeArgs, BASE_SERVER], pilotEnv({ DATABASE_URL: url })) : undefined;
+      const baseRuns: PilotRun[] = [];
       const admin = new pg.Client({ connectionString: adminUrl.replace(/\/[^/]*$/, `/${new URL(url).pathname.slice(1)}`) });
       await admin.connect();
       const pgRuns: RatioRun[] = [];
@@ -559,17 +566,23 @@ async function ratioSection(): Promise<void> {
       try {
         for (let round = 1; round <= RATIO_ROUNDS; round++) {
           // Alternate the order so neither always runs on a table the other just grew.
-          const order = round % 2 === 1 ? ['pgbench', 'pilot'] : ['pilot', 'pgbench'];
+          const order = base
+            ? round % 2 === 1
+              ? ['pgbench', 'base', 'pilot']
+              : ['pilot', 'base', 'pgbench']
+            : round % 2 === 1
+              ? ['pgbench', 'pilot']
+              : ['pilot', 'pgbench'];
           for (const which of order) {
             if (which === 'pgbench') {
               const r = await pgbenchRun(admin, url, pgbench, scriptFile);
               pgRuns.push(r);
               console.log(`  round ${round} pgbench: ${r.eventsPerSec.toFixed(0)} events/s (${r.events} stored)`);
             } else {
-              const r = await pilotRun(admin, pilot);
-              pilotRuns.push(r);
+              const r = await pilotRun(admin, which === 'base' ? base! : pilot);
+              (which === 'base' ? baseRuns : pilotRuns).push(r);
               console.log(
-                `  round ${round} pilot:   ${r.eventsPerSec.toFixed(0)} events/s (${r.events} stored in ${r.seconds.toFixed(2)} s), statuses ${r.statuses}, p95 ${r.p95Ms} ms; CPU: pilot ${r.pilotCpuSec.toFixed(2)} s = ${((r.pilotCpuSec * 1e6) / r.events).toFixed(1)} µs per stored event, load generator ${r.loadCpuSec.toFixed(2)} s (start-up and preparation included)`,
+                `  round ${round} ${which === 'base' ? 'base: ' : 'pilot:'}   ${r.eventsPerSec.toFixed(0)} events/s (${r.events} stored in ${r.seconds.toFixed(2)} s), statuses ${r.statuses}, p95 ${r.p95Ms} ms; CPU: pilot ${r.pilotCpuSec.toFixed(2)} s = ${((r.pilotCpuSec * 1e6) / r.events).toFixed(1)} µs per stored event, load generator ${r.loadCpuSec.toFixed(2)} s (start-up and preparation included)`,
               );
             }
           }
@@ -577,6 +590,7 @@ async function ratioSection(): Promise<void> {
       } finally {
         await admin.end();
         await stop(pilot);
+        if (base) await stop(base);
       }
       const ratios = pilotRuns.map((p, i) => p.eventsPerSec / pgRuns[i]!.eventsPerSec);
       const sorted = [...ratios].sort((a, b) => a - b);
@@ -586,6 +600,12 @@ async function ratioSection(): Promise<void> {
       console.log(`  pilot CPU µs per stored event: ${range(pilotRuns.map((r) => (r.pilotCpuSec * 1e6) / r.events), 1)}`);
       console.log(`  load generator CPU s per run: ${range(pilotRuns.map((r) => r.loadCpuSec), 2)}`);
       console.log(`  ratio pilot/pgbench per round: ${range(ratios, 3)}`);
+      if (base) {
+        console.log(`  base (${process.env.PILOT_BENCH_BASE}) events/s: ${range(baseRuns.map((r) => r.eventsPerSec))}`);
+        console.log(`  base CPU µs per stored event: ${range(baseRuns.map((r) => (r.pilotCpuSec * 1e6) / r.events), 1)}`);
+        console.log(`  ratio base/pgbench per round: ${range(baseRuns.map((p, i) => p.eventsPerSec / pgRuns[i]!.eventsPerSec), 3)}`);
+        console.log(`  CPU per stored event, pilot/base per round: ${range(pilotRuns.map((p, i) => p.pilotCpuSec / p.events / (baseRuns[i]!.pilotCpuSec / baseRuns[i]!.events)), 3)}`);
+      }
       console.log(`  target >= 0.6x: ${median >= 0.6 ? 'MET' : 'NOT MET'} (median ${median.toFixed(3)}; ${ratios.filter((r) => r >= 0.6).length}/${ratios.length} rounds at or above)`);
     });
   } finally {
