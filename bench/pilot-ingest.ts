@@ -7,10 +7,11 @@
 // summed into the cores a durable ingest at half the bare route's rate needs at the very least.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '../packages/pilot/src/db/migrate.ts';
 import { PostgresDb } from '../packages/pilot/src/db/postgres.ts';
@@ -368,6 +369,11 @@ function costAccount(bareRps: number, stack: StackCost, dbUs: number): void {
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${SECONDS}s per throughput run, ${CONNECTIONS} connections`);
+  if (process.env.PILOT_BENCH_ONLY === 'ratio') {
+    if (await reachable(5432)) await ratioSection();
+    else console.log('PostgreSQL on 127.0.0.1:5432 unreachable: ratio section skipped');
+    return;
+  }
   const bareServer = await startProcess(['--input-type=module', '-e', BARE_SERVER], {});
   let bareOutcome: Outcome;
   try {
@@ -384,8 +390,226 @@ async function main(): Promise<void> {
     );
     const dbUs = await withPostgres(databaseCostPerEvent);
     costAccount(bareOutcome.rps, stack, dbUs);
+    await ratioSection();
   } else {
     console.log('PostgreSQL on 127.0.0.1:5432 unreachable: PostgreSQL run skipped');
+  }
+}
+
+
+// ---- Section: pilot against pgbench on pilot's own batch function (the database-anchored target) ----
+// pgbench -n -c 4 -j 2 -T <s> runs a script calling pilot_ingest_batch with 16 signed-looking items per
+// call (a new key, signature and lock key for each), then pilot (its own process on DATABASE_URL of the same
+// database, migrated and bootstrapped at boot) takes `golive load` at 50 connections with the v2-signed
+// example scenario (examples/pilot-events.load.json), every request a new key; interleaved rounds.
+// Events are counted in the events table (before/after), CPU read from /proc.
+
+const RATIO_ROUNDS = Number(process.env.PILOT_BENCH_RATIO_ROUNDS ?? 3);
+const RATIO_BATCH = 16;
+const GOLIVE_BIN = new URL('../packages/golive/bin/golive.js', import.meta.url).pathname;
+const SCENARIO = new URL('../examples/pilot-events.load.json', import.meta.url).pathname;
+// PILOT_BENCH_BASE=<directory of another checkout> (e.g. `git archive <commit>` with node_modules linked) adds
+// that checkout's pilot to every round, on the same database: before/after in one invocation.
+const BASE_SERVER = process.env.PILOT_BENCH_BASE
+  ? join(process.env.PILOT_BENCH_BASE, 'packages/pilot/src/server.ts')
+  : undefined;
+
+/** The pgbench script: one call of pilot_ingest_batch with RATIO_BATCH unique items. */
+function pgbenchScript(): string {
+  const n = RATIO_BATCH;
+  const series = `generate_series(1, ${n}) g`;
+  // u: a unique token per item (the call's random number, the client and the item, plus a fresh UUID).
+  const u = `:r || '-' || :client_id || '-' || g || '-' || gen_random_uuid()`;
+  return [
+    '\\set r random(1, 2000000000)',
+    'SELECT count(*) FROM (SELECT (x).* FROM (SELECT pilot_ingest_batch(',
+    `  array_fill('${TENANT}'::text, ARRAY[${n}]),`,
+    `  ARRAY(SELECT encode(sha256(('sig-' || ${u})::bytea), 'hex') FROM ${series}),`,
+    `  ARRAY(SELECT 'pgb-' || ${u} FROM ${series}),`,
+    `  ARRAY(SELECT 'pilot:idem:${TENANT}' || chr(10) || 'pgb-' || ${u} FROM ${series}),`,
+    `  ARRAY(SELECT encode(sha256(('req-' || ${u})::bytea), 'hex') FROM ${series}),`,
+    `  ARRAY(SELECT gen_random_uuid() FROM ${series}),`,
+    `  ARRAY(SELECT json_build_object('type', 'golive.load', 'source', 'pgbench', 'tenant', '${TENANT}', 'key', 'pgb-' || ${u}, 'nonce', md5(random()::text))::text FROM ${series}),`,
+    `  ARRAY(SELECT json_build_object('id', gen_random_uuid(), 'idempotencyKey', 'pgb-' || ${u})::text FROM ${series})`,
+    ') AS x) s) t WHERE outcome = \'created\';',
+    '',
+  ].join('\n');
+}
+
+/** /proc/self/stat: CPU seconds of this process's waited-for children (cutime + cstime). */
+function childrenCpuSec(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+}
+
+function runChild(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+function pgbenchPath(): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return onPath;
+  const found = spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -1'], { encoding: 'utf8' });
+  return found.stdout.trim();
+}
+
+interface RatioRun {
+  eventsPerSec: number;
+  events: number;
+  seconds: number;
+}
+
+async function eventCount(admin: pg.Client): Promise<number> {
+  return Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n);
+}
+
+async function pgbenchRun(admin: pg.Client, url: string, pgbench: string, scriptFile: string): Promise<RatioRun> {
+  const u = new URL(url);
+  const before = await eventCount(admin);
+  const t0 = performance.now();
+  const r = await runChild(
+    pgbench,
+    ['-n', '-c', '4', '-j', '2', '-T', String(SECONDS), '-f', scriptFile, '-h', u.hostname, '-p', u.port, '-U', u.username, u.pathname.slice(1)],
+    { PGPASSWORD: decodeURIComponent(u.password) },
+  );
+  const wall = (performance.now() - t0) / 1000;
+  if (r.code !== 0) throw new Error(`pgbench failed (${r.code}):\n${r.out}\n${r.err}`);
+  const events = (await eventCount(admin)) - before;
+  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(r.out)?.[1] ?? Number.NaN);
+  // pgbench's own rate (transactions after connecting) × items; the stored count checks every item stored.
+  const fromTps = tps * RATIO_BATCH;
+  return { eventsPerSec: Number.isFinite(fromTps) ? fromTps : events / wall, events, seconds: wall };
+}
+
+interface PilotRun extends RatioRun {
+  pilotCpuSec: number;
+  loadCpuSec: number;
+  statuses: string;
+  p95Ms: number;
+}
+
+async function pilotRun(admin: pg.Client, pilot: Server): Promise<PilotRun> {
+  const before = await eventCount(admin);
+  // Every request a new key, all signed before the timed phase; more than the run can send (the duration ends it).
+  const total = 8000 * SECONDS;
+  const args = [GOLIVE_BIN, 'load', '--scenario', SCENARIO, '--url', pilot.url, '-c', String(CONNECTIONS)];
+  args.push('--duration', `${SECONDS}s`, '--total', String(total), '--unique', String(total), '--json', '-q', '--no-abort');
+  const p0 = processCpuSec(pilot.child.pid);
+  const c0 = childrenCpuSec();
+  const r = await runChild(process.execPath, args, {
+    PILOT_BOOTSTRAP_API_KEY: API_KEY,
+    PILOT_BOOTSTRAP_SIGNING_SECRET: SECRET,
+  });
+  const loadCpuSec = childrenCpuSec() - c0;
+  const pilotCpuSec = processCpuSec(pilot.child.pid) - p0;
+  const events = (await eventCount(admin)) - before;
+  let result: { durationMs?: number; statusCodes?: Record<string, number>; latency?: { p95Ms?: number | null }; throughput?: number };
+  try {
+    result = JSON.parse(r.out);
+  } catch {
+    throw new Error(`golive load printed no result (${r.code}):\n${r.out.slice(0, 2000)}\n${r.err.slice(0, 2000)}`);
+  }
+  const seconds = (result.durationMs ?? SECONDS * 1000) / 1000;
+  return {
+    eventsPerSec: events / seconds,
+    events,
+    seconds,
+    pilotCpuSec,
+    loadCpuSec,
+    statuses: JSON.stringify(result.statusCodes ?? {}),
+    p95Ms: Number(result.latency?.p95Ms ?? Number.NaN),
+  };
+}
+
+const range = (xs: number[], digits = 0) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const med = s[Math.floor(s.length / 2)]!;
+  return `${s[0]!.toFixed(digits)}–${s[s.length - 1]!.toFixed(digits)} (median ${med.toFixed(digits)})`;
+};
+
+async function ratioSection(): Promise<void> {
+  const pgbench = pgbenchPath();
+  if (!pgbench) {
+    console.log('pgbench not found: ratio section skipped');
+    return;
+  }
+  console.log(
+    `\nratio section: pgbench -n -c 4 -j 2 -T ${SECONDS} (pilot_ingest_batch × ${RATIO_BATCH}) vs pilot at ${CONNECTIONS} connections (golive load, ${SCENARIO.split('/').pop()}), ${RATIO_ROUNDS} interleaved rounds`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'pilot-bench-'));
+  const scriptFile = join(dir, 'ingest-batch.sql');
+  writeFileSync(scriptFile, pgbenchScript());
+  const adminUrl = process.env.PILOT_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  try {
+    await withPostgres(async (url) => {
+      const nodeArgs = (process.env.PILOT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const pilot = await startProcess([...nodeArgs, PILOT_SERVER], pilotEnv({ DATABASE_URL: url }));
+      const base = BASE_SERVER ? await startProcess([...nodeArgs, BASE_SERVER], pilotEnv({ DATABASE_URL: url })) : undefined;
+      const baseRuns: PilotRun[] = [];
+      const admin = new pg.Client({ connectionString: adminUrl.replace(/\/[^/]*$/, `/${new URL(url).pathname.slice(1)}`) });
+      await admin.connect();
+      const pgRuns: RatioRun[] = [];
+      const pilotRuns: PilotRun[] = [];
+      try {
+        for (let round = 1; round <= RATIO_ROUNDS; round++) {
+          // Alternate the order so neither always runs on a table the other just grew.
+          const order = base
+            ? round % 2 === 1
+              ? ['pgbench', 'base', 'pilot']
+              : ['pilot', 'base', 'pgbench']
+            : round % 2 === 1
+              ? ['pgbench', 'pilot']
+              : ['pilot', 'pgbench'];
+          for (const which of order) {
+            if (which === 'pgbench') {
+              const r = await pgbenchRun(admin, url, pgbench, scriptFile);
+              pgRuns.push(r);
+              console.log(`  round ${round} pgbench: ${r.eventsPerSec.toFixed(0)} events/s (${r.events} stored)`);
+            } else {
+              const r = await pilotRun(admin, which === 'base' ? base! : pilot);
+              (which === 'base' ? baseRuns : pilotRuns).push(r);
+              console.log(
+                `  round ${round} ${which === 'base' ? 'base: ' : 'pilot:'}   ${r.eventsPerSec.toFixed(0)} events/s (${r.events} stored in ${r.seconds.toFixed(2)} s), statuses ${r.statuses}, p95 ${r.p95Ms} ms; CPU: pilot ${r.pilotCpuSec.toFixed(2)} s = ${((r.pilotCpuSec * 1e6) / r.events).toFixed(1)} µs per stored event, load generator ${r.loadCpuSec.toFixed(2)} s (start-up and preparation included)`,
+              );
+            }
+          }
+        }
+      } finally {
+        await admin.end();
+        await stop(pilot);
+        if (base) await stop(base);
+      }
+      const ratios = pilotRuns.map((p, i) => p.eventsPerSec / pgRuns[i]!.eventsPerSec);
+      const sorted = [...ratios].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      console.log(`  pgbench events/s: ${range(pgRuns.map((r) => r.eventsPerSec))}`);
+      console.log(`  pilot events/s:   ${range(pilotRuns.map((r) => r.eventsPerSec))}`);
+      console.log(`  pilot CPU µs per stored event: ${range(pilotRuns.map((r) => (r.pilotCpuSec * 1e6) / r.events), 1)}`);
+      console.log(`  load generator CPU s per run: ${range(pilotRuns.map((r) => r.loadCpuSec), 2)}`);
+      console.log(`  ratio pilot/pgbench per round: ${range(ratios, 3)}`);
+      if (base) {
+        console.log(`  base (${process.env.PILOT_BENCH_BASE}) events/s: ${range(baseRuns.map((r) => r.eventsPerSec))}`);
+        console.log(`  base CPU µs per stored event: ${range(baseRuns.map((r) => (r.pilotCpuSec * 1e6) / r.events), 1)}`);
+        console.log(`  ratio base/pgbench per round: ${range(baseRuns.map((p, i) => p.eventsPerSec / pgRuns[i]!.eventsPerSec), 3)}`);
+        console.log(`  CPU per stored event, pilot/base per round: ${range(pilotRuns.map((p, i) => p.pilotCpuSec / p.events / (baseRuns[i]!.pilotCpuSec / baseRuns[i]!.events)), 3)}`);
+      }
+      console.log(`  target >= 0.6x: ${median >= 0.6 ? 'MET' : 'NOT MET'} (median ${median.toFixed(3)}; ${ratios.filter((r) => r >= 0.6).length}/${ratios.length} rounds at or above)`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -10,7 +10,7 @@ import { classifyDatabaseError } from './db/errors.ts';
 import { isDatabaseDataError } from './lib/db-errors.ts';
 import { sendError, ServiceUnavailableError } from './lib/http-errors.ts';
 import { checkJsonBody, JsonBodyError } from './lib/json-guard.ts';
-import { clientErrorHandler, SECURITY_HEADERS, securityHeadersMiddleware } from './lib/security-headers.ts';
+import { clientErrorHandler, SECURITY_HEADER_OBJECT, SECURITY_HEADERS, securityHeadersMiddleware } from './lib/security-headers.ts';
 import { SIGNATURE_TOLERANCE_SEC } from './lib/signature.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, registerHttpMetrics } from './plugins/metrics.ts';
@@ -185,10 +185,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.decorateRequest('rawBody', null);
     app.decorateRequest('jsonBodyProblem', null);
 
-    app.addHook('onRequest', async (req, reply) => {
-      reply.header('x-request-id', req.id);
-    });
-
     // One JSON parser for the whole app; it keeps the raw bytes for HMAC and Stripe verification.
     // Every other content type is answered 415 by fastify.
     const jsonParser = app.getDefaultJsonParser('error', 'error');
@@ -212,20 +208,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       if (req.jsonBodyProblem) throw req.jsonBodyProblem;
     });
 
-    // Security headers on every answer fastify writes (404, 413 and 429 included, as the hook runs first).
-    app.addHook('onRequest', (req, reply, next) => {
-      securityHeadersMiddleware(req.raw, reply.raw, (err?: unknown) => next(err instanceof Error ? err : undefined));
-    });
     // fastify's own 503 while closing is written before any hook, without security headers or request id:
     // it is turned off (return503OnClosing: false) and answered here instead, from the moment close starts.
     let closing = false;
     app.addHook('preClose', async () => {
       closing = true;
     });
-    app.addHook('onRequest', async (_req, reply) => {
-      if (!closing) return;
+    // The first onRequest hook, synchronous (no promise per request): the request id and the security
+    // headers on every answer fastify writes (404, 413 and 429 included, as the hook runs first), then the
+    // 503 while closing.
+    app.addHook('onRequest', (req, reply, next) => {
+      reply.header('x-request-id', req.id);
+      reply.headers(SECURITY_HEADER_OBJECT);
+      if (!closing) return next();
       reply.header('connection', 'close').header('retry-after', '5');
-      return sendError(reply, 503, 'shutting_down', 'the server is shutting down; retry on another instance');
+      sendError(reply, 503, 'shutting_down', 'the server is shutting down; retry on another instance');
     });
     await app.register(cookie);
     const rateLimits = await registerRateLimits(app, {

@@ -54,6 +54,14 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = (() =>
   return [...headers];
 })();
 
+/**
+ * The same headers as one object for fastify's `reply.headers()`: set on the reply rather than on the raw
+ * response, Node's `writeHead` takes them with fastify's own headers in one pass (headers set on the raw
+ * response first make it merge them one `setHeader` at a time), and helmet's chain of middlewares does not
+ * run per request. Frozen: every reply copies from it.
+ */
+export const SECURITY_HEADER_OBJECT: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(SECURITY_HEADERS));
+
 /** The status pilot answers a parser-level error with, and its stable error code. */
 function clientErrorStatus(code: string | undefined): { status: number; error: string; message: string } {
   switch (code) {

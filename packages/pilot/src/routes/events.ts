@@ -33,8 +33,12 @@ async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<v
     return reply;
   }
   req.tenant = tenant;
-  // Both: fastify writes the "request completed" line through reply.log.
-  req.log = req.log.child({ tenantId: tenant.tenantId });
+  // The tenant id on every later line of this request, the "request completed" line included (fastify writes it
+  // through reply.log, the same logger). req.log is this request's own child logger (fastify creates one per
+  // request): binding onto it spares a second child (a prototype chain link and its setup) per request.
+  const log = req.log as typeof req.log & { setBindings?: (bindings: Record<string, unknown>) => void };
+  if (typeof log.setBindings === 'function') log.setBindings({ tenantId: tenant.tenantId });
+  else req.log = req.log.child({ tenantId: tenant.tenantId });
   reply.log = req.log;
 }
 
