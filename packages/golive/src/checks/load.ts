@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
-import { parseJsonPath } from '../core/json-path.ts';
 import type { Json, Observation } from '../core/result.ts';
 import type { Redactor } from '../core/redact.ts';
 import type { HttpClient } from '../http/client.ts';
@@ -25,6 +24,7 @@ import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
 import { type CheckOutcome, defineCheck, observe, type ProgressEvent } from './types.ts';
 import { headerMapSchema } from './util/options.ts';
+import { readBackOptionSchema } from './util/read-back-option.ts';
 import { signOptionSchema } from './util/sign-option.ts';
 
 const thresholdSchema = z.string().superRefine((s, ctx) => {
@@ -47,35 +47,8 @@ const requestSchema = z
   })
   .strict();
 
-const readBackSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('json'),
-      path: z.string().min(1).describe('GET path returning JSON, e.g. /v1/events.'),
-      jsonPath: z
-        .string()
-        .min(1)
-        .superRefine((p, ctx) => {
-          try {
-            parseJsonPath(p);
-          } catch (err) {
-            ctx.addIssue({ code: 'custom', message: (err as Error).message });
-          }
-        })
-        .describe('JSON path to the count (the http check\'s dialect), e.g. count, data.total or items.length.'),
-      headers: z.record(z.string(), z.string()).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('metric'),
-      path: z.string().min(1).default('/metrics').describe('Prometheus text page.'),
-      metric: z.string().regex(/^[A-Za-z_:][\w:]*$/).describe('Counter name; matching series are summed.'),
-      labels: z.record(z.string(), z.string()).optional(),
-      headers: z.record(z.string(), z.string()).optional(),
-    })
-    .strict(),
-]);
+// The read-back of a dedup run: the same option the webhook kind's effect count uses.
+const readBackSchema = readBackOptionSchema;
 
 const options = z
   .object({

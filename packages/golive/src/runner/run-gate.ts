@@ -102,52 +102,20 @@ function stageStatus(results: readonly CheckResult[]): StageResult['status'] {
   return 'pass';
 }
 
+type ResultBase = Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>;
+
+/** A result of a check that did not run: skipped, or an error saying why it could not be evaluated. */
+function notRun(base: ResultBase, now: number, outcome: { skip: string } | { code: 'GOLIVE_ERR_TARGET_START' | 'GOLIVE_ERR_MUTATION_REFUSED'; message: string }): CheckResult {
+  const empty = { ...base, startedAt: new Date(now).toISOString(), durationMs: 0, observations: [], warnings: [], metrics: {}, artifacts: [] };
+  if ('skip' in outcome) return { ...empty, summary: `skipped: ${outcome.skip}`, status: 'skip', reason: outcome.skip };
+  return { ...empty, summary: `${outcome.code}: ${outcome.message}`, status: 'error', error: { code: outcome.code, message: outcome.message } };
+}
+
 /** A check that could not run because the managed target is down and could not be restored. */
-function cannotEvaluate(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, message: string, now: number): CheckResult {
-  return {
-    ...base,
-    startedAt: new Date(now).toISOString(),
-    durationMs: 0,
-    observations: [],
-    warnings: [],
-    metrics: {},
-    artifacts: [],
-    summary: `GOLIVE_ERR_TARGET_START: ${message}`,
-    status: 'error',
-    error: { code: 'GOLIVE_ERR_TARGET_START', message },
-  };
-}
-
+const cannotEvaluate = (base: ResultBase, message: string, now: number) => notRun(base, now, { code: 'GOLIVE_ERR_TARGET_START', message });
 /** A check the safety rule kept from running: an error (it could not be evaluated), saying how to allow it. */
-function refused(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, message: string, now: number): CheckResult {
-  return {
-    ...base,
-    startedAt: new Date(now).toISOString(),
-    durationMs: 0,
-    observations: [],
-    warnings: [],
-    metrics: {},
-    artifacts: [],
-    summary: `GOLIVE_ERR_MUTATION_REFUSED: ${message}`,
-    status: 'error',
-    error: { code: 'GOLIVE_ERR_MUTATION_REFUSED', message },
-  };
-}
-
-function skipped(base: Omit<CheckResultBase, 'startedAt' | 'durationMs' | 'observations' | 'warnings' | 'metrics' | 'artifacts' | 'summary'>, reason: string, now: number): CheckResult {
-  return {
-    ...base,
-    startedAt: new Date(now).toISOString(),
-    durationMs: 0,
-    observations: [],
-    warnings: [],
-    metrics: {},
-    artifacts: [],
-    summary: `skipped: ${reason}`,
-    status: 'skip',
-    reason,
-  };
-}
+const refused = (base: ResultBase, message: string, now: number) => notRun(base, now, { code: 'GOLIVE_ERR_MUTATION_REFUSED', message });
+const skipped = (base: ResultBase, reason: string, now: number) => notRun(base, now, { skip: reason });
 
 /**
  * Runs the gate described by a config and returns its report. `config` may be resolved already

@@ -5,10 +5,9 @@
  * `http_requests_total{route="/health"}` rise between the gate-start and gate-end scrapes.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawnSync, spawn } from 'node:child_process';
+import { spawnSync, } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { metricsCheck } from '../../src/checks/metrics.ts';
@@ -16,58 +15,22 @@ import { lintFamilies, parseMetricsPage } from '../../src/checks/util/prom-text.
 import { resolveConfig } from '../../src/index.ts';
 import { runGate } from '../../src/runner/run-gate.ts';
 import { failed, makeContext, runCheck } from '../helpers/context.ts';
+import { type RunningPilot, startPilot } from '../helpers/pilot.ts';
 
-const SERVER = new URL('../../../pilot/src/server.ts', import.meta.url).pathname;
 const PROMTOOL = '/usr/bin/promtool';
 const CI = process.env.CI === 'true';
 
 describe('metrics against pilot', { timeout: 120_000 }, () => {
-  let child: ChildProcess | undefined;
+  let pilot: RunningPilot | undefined;
   let dir = '';
   let baseUrl = '';
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'golive-pilot-metrics-'));
-    child = spawn(process.execPath, [SERVER], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', PILOT_DATA_DIR: join(dir, 'data'), NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr?.on('data', (b: Buffer) => {
-      err = (err + b.toString()).slice(-2000);
-    });
-    baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`pilot did not listen within 60 s: ${err}`)), 60_000);
-      let out = '';
-      child?.stdout?.on('data', (b: Buffer) => {
-        out = (out + b.toString()).slice(-100_000);
-        for (const line of out.split('\n')) {
-          try {
-            const j = JSON.parse(line) as { msg?: string; url?: string };
-            if (j.msg === 'listening' && j.url) {
-              clearTimeout(timer);
-              resolve(j.url);
-            }
-          } catch {
-            // not a JSON log line (yet)
-          }
-        }
-      });
-      child?.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`pilot exited with ${code}: ${err}`));
-      });
-    });
+    pilot = await startPilot({});
+    dir = pilot.dir;
+    baseUrl = pilot.baseUrl;
   });
   after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child?.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child?.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await pilot?.stop();
   });
 
   it('passes pilot\'s page, and its lint agrees with promtool on it', async () => {
