@@ -132,6 +132,8 @@ export const drainCheck = defineCheck<typeof options, DrainData>({
     if (base.protocol !== 'http:') throw new CheckError('GOLIVE_ERR_CHECK_OPTIONS', 'drain drives plain http targets (the managed target answers on http)');
     const url = new URL(o.path, base);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    // Readiness is asked on a fresh connection each time: a kept-alive one would outlive the listener.
+    const fresh = new http.Agent({ keepAlive: false });
     const samples: Promise<Sample>[] = [];
     let signalAt = Number.POSITIVE_INFINITY;
     let stopLoad = false;
@@ -168,8 +170,13 @@ export const drainCheck = defineCheck<typeof options, DrainData>({
         if (o.readinessPath && readinessFlipMs === null) {
           if (open === false) readinessFlipMs = Math.round(at);
           else {
-            const ready = await one(new http.Agent({ keepAlive: false }), new URL(o.readinessPath, base), 1000);
-            if (ready.error || (ready.status !== undefined && (ready.status < 200 || ready.status > 299))) readinessFlipMs = Math.round(performance.now() - signalAt);
+            const ready = await one(fresh, new URL(o.readinessPath, base), 1000);
+            const now = Math.round(performance.now() - signalAt);
+            if (ready.error) {
+              // No answer: the listener went away between the two probes. Readiness did not turn before it closed.
+              listenerClosedMs ??= now;
+              readinessFlipMs = now;
+            } else if (ready.status !== undefined && (ready.status < 200 || ready.status > 299)) readinessFlipMs = now;
           }
         }
         await new Promise((r) => setTimeout(r, 20));
@@ -186,6 +193,7 @@ export const drainCheck = defineCheck<typeof options, DrainData>({
     await Promise.all([load, probes]);
     const all = await Promise.all(samples);
     agent.destroy();
+    fresh.destroy();
 
     const drops: DrainDropData[] = [];
     const before = { sent: 0, answered: 0, dropped: 0 };

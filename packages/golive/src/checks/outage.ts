@@ -11,7 +11,7 @@ import type { Observation } from '../core/result.ts';
 import { excerpt } from '../core/redact.ts';
 import type { OutageData, OutagePollData } from './outage.data.ts';
 import { type CheckContext, type CheckOutcome, defineCheck, observe } from './types.ts';
-import { runCommand } from './util/run-command.ts';
+import { pushPoll, runCommand } from './util/run-command.ts';
 
 const command = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -80,7 +80,7 @@ export const outageCheck = defineCheck<typeof options, OutageData>({
       while (Date.now() < deadline && !ctx.signal.aborted) {
         const [ready, live] = await Promise.all([get(ctx, o.readyPath, o.requestTimeoutMs), get(ctx, o.livePath, o.requestTimeoutMs)]);
         const atMs = Date.now() - t0;
-        timeline.push({ atMs, phase, ready, live });
+        pushPoll(timeline, { atMs, phase, ready, live });
         if (phase === 'broken' && !is2xx(live)) liveFailures++;
         if (done(ready)) return Date.now() - fromMs;
         await new Promise((r) => setTimeout(r, o.intervalMs));
@@ -107,7 +107,7 @@ export const outageCheck = defineCheck<typeof options, OutageData>({
         if (readyDownMs !== null) {
           for (let i = 0; i < 3 && !ctx.signal.aborted; i++) {
             const live = await get(ctx, o.livePath, o.requestTimeoutMs);
-            timeline.push({ atMs: Date.now() - t0, phase: 'broken', ready: 'not polled', live });
+            pushPoll(timeline, { atMs: Date.now() - t0, phase: 'broken', ready: 'not polled', live });
             if (!is2xx(live)) liveFailures++;
             await new Promise((r) => setTimeout(r, o.intervalMs));
           }

@@ -14,7 +14,7 @@ import type { Observation } from '../core/result.ts';
 import { excerpt } from '../core/redact.ts';
 import type { RecoveryData, RecoveryPollData } from './recovery.data.ts';
 import { type CheckOutcome, defineCheck, observe } from './types.ts';
-import { runCommand } from './util/run-command.ts';
+import { pushPoll, runCommand } from './util/run-command.ts';
 import { statusMatcher, statusSpecSchema } from './util/status.ts';
 
 const options = z
@@ -92,7 +92,7 @@ export const recoveryCheck = defineCheck<typeof options, RecoveryData>({
           status = ex.ok ? ex.status : ex.kind;
         }
         const healthy = typeof status === 'number' && matcher.matches(status);
-        timeline.push({ atMs, status, healthy });
+        pushPoll(timeline, { atMs, status, healthy });
         // Health before the action has done anything could be the old version answering: only a streak that
         // continues after the action counts (for a command, after it has at least started).
         if (healthy) {

@@ -85,3 +85,14 @@ process.on('SIGTERM', () => s.close(() => process.exit(0)));`,
     assert.ok(d.stableMs > 300, `the new process needed its start-up (${d.stableMs} ms)`);
   });
 });
+
+describe('drill timelines', () => {
+  it('stay bounded: past the cap every other poll is dropped, the latest kept', async () => {
+    const { MAX_TIMELINE, pushPoll } = await import('../../src/checks/util/run-command.ts');
+    const t: number[] = [];
+    for (let i = 0; i < 5 * MAX_TIMELINE; i++) pushPoll(t, i);
+    assert.ok(t.length <= MAX_TIMELINE, String(t.length));
+    assert.equal(t.at(-1), 5 * MAX_TIMELINE - 1);
+    assert.equal(t[0], 0);
+  });
+});

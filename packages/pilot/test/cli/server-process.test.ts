@@ -1,7 +1,6 @@
 // Child-process tests of server.ts: fail-fast configuration, graceful SIGTERM mid-request, and
 // durability of acknowledged events across kill -9.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,68 +8,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { signRequest } from '../../src/app.ts';
 import { createTestDatabase, reachable, requireService, TENANT_A, testEnv, uniq } from '../helpers.ts';
+import { httpRequest, spawnServer, startServer } from '../server-process-helpers.ts';
 
-const SERVER = new URL('../../src/server.ts', import.meta.url).pathname;
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: Record<string, string | undefined>) {
-  const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-/** Starts server.ts and waits for its `"msg":"listening"` line. */
-async function start(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<Running> {
-  const p = run(env);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const line = p
-      .stdout()
-      .split('\n')
-      .find((l) => l.includes('"msg":"listening"'));
-    if (line) return { ...p, url: (JSON.parse(line) as { url: string }).url };
-    if (p.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  p.child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${p.stdout()}\n${p.stderr()}`);
-}
-
-function request(
-  url: string,
-  o: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: o.method ?? 'GET', headers: o.headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.end(o.body);
-  });
-}
+// Spawning, waiting for the listening line and plain requests: the helpers the fault tests share.
+const run = spawnServer;
+const start = startServer;
+const request = httpRequest;
 
 function signedHeaders(body: string, key: string, t?: number): Record<string, string> {
   return {

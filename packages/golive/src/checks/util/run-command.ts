@@ -50,3 +50,16 @@ export function runCommand(command: string | string[], env: Record<string, strin
   });
 }
 
+
+/** Polls a drill's timeline keeps at most; past it, every other one is dropped (a long budget stays a small report). */
+export const MAX_TIMELINE = 1000;
+
+/** Appends a poll to a drill's timeline, halving the older ones when it is full. */
+export function pushPoll<T>(timeline: T[], poll: T): void {
+  if (timeline.length >= MAX_TIMELINE) {
+    const kept = timeline.filter((_, i) => i % 2 === 0);
+    timeline.length = 0;
+    timeline.push(...kept);
+  }
+  timeline.push(poll);
+}
