@@ -178,7 +178,7 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
       tables: [
         {
           id: 'score',
-          title: 'Score table (HTTP Observatory tests)',
+          title: `Score table (HTTP Observatory tests${data.algorithmVersion === undefined ? '' : `, scoring algorithm ${data.algorithmVersion}`})`,
           columns: ['test', 'result', 'modifier', 'pass'],
           rows: Object.entries(tests).map(([name, t]) => [name, t.result, t.modifier, t.pass]),
         },
