@@ -217,3 +217,26 @@ describe('current CSP rules: commas split policies inside one header', () => {
     assert.deepEqual(scoreCsp(["default-src 'self'", "script-src 'unsafe-inline'"], [], [], true).data, { 'default-src': ["'self'"], 'script-src': ["'none'"] });
   });
 });
+
+// The rules where golive used to disagree with the Observatory, each pinned on its own (the corpus covers them too).
+describe('rules golive now shares with the Observatory', () => {
+  const html = (meta: string) => `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${meta}"></head></html>`;
+  const cases: Array<[string, HeaderMap, string | undefined, string, string, boolean]> = [
+    ['a value that is not a policy', { 'content-security-policy': 'defa' }, undefined, 'content-security-policy', 'csp-header-invalid', false],
+    ['a meta policy with only frame-ancestors', {}, html("frame-ancestors 'none'"), 'content-security-policy', 'csp-not-implemented', false],
+    ['an empty default-src is none', { 'content-security-policy': 'default-src' }, undefined, 'content-security-policy', 'csp-implemented-with-no-unsafe-default-src-none', true],
+    ["default-src 'none' without form-action", { 'content-security-policy': "default-src 'none'" }, undefined, 'content-security-policy', 'csp-implemented-with-no-unsafe-default-src-none', true],
+    ['a header policy and a meta policy merge', { 'content-security-policy': "default-src 'self'; object-src 'none'" }, html("script-src 'self' 'unsafe-inline'"), 'content-security-policy', 'csp-implemented-with-no-unsafe', true],
+    ['HSTS set twice in one value', { 'strict-transport-security': 'max-age=31536000, max-age=31536000' }, undefined, 'strict-transport-security', 'hsts-header-invalid', false],
+    ['passive insecure content passes', { 'content-security-policy': "default-src 'self'; img-src http:" }, undefined, 'content-security-policy', 'csp-implemented-with-insecure-scheme-in-passive-content-only', true],
+    ['a protocol-relative script is insecure', { 'content-type': 'text/html' }, '<script src="//cdn.example.net/x.js"></script>', 'subresource-integrity', 'sri-not-implemented-and-external-scripts-not-loaded-securely', false],
+    ['a script on the registrable domain is same-origin', { 'content-type': 'text/html' }, '<script src="https://static.example.org/x.js"></script>', 'subresource-integrity', 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', true],
+    ['a same-origin script with integrity earns the bonus', { 'content-type': 'text/html' }, '<script src="/x.js" integrity="sha384-abc"></script>', 'subresource-integrity', 'sri-implemented-and-all-scripts-loaded-securely', true],
+  ];
+  for (const [name, headers, body, test, want, pass] of cases) {
+    it(`${name}: ${want}`, () => {
+      const r = analyzeHeaders({ url: page, status: 200, headers: { 'content-type': 'text/html', ...headers }, body: body ?? '' }).tests[test as (typeof OBSERVATORY_TESTS)[number]];
+      assert.deepEqual([r.result, r.pass], [want, pass]);
+    });
+  }
+});
