@@ -224,8 +224,8 @@ for (const kind of ['pglite', 'postgres'] as const) {
       assert.ok(Date.now() - t0 < 30_000);
       const bad: Record<string, unknown>[] = [{ from: 'yesterday' }, { from: '2020-01-02T00:00:00Z', to: '2020-01-01T00:00:00Z' }, { lagSec: -1 }, { window: 1 }];
       for (const payload of bad) {
-        const r = await a.inject({ method: 'POST', url: '/admin/reconcile', headers: admin, payload });
-        assert.equal(r.statusCode, 400, JSON.stringify(payload));
+        const res: { statusCode: number } = await a.inject({ method: 'POST', url: '/admin/reconcile', headers: admin, payload });
+        assert.equal(res.statusCode, 400, JSON.stringify(payload));
       }
       assert.equal((await a.inject({ method: 'POST', url: '/admin/reconcile', payload: {} })).statusCode, 401);
     });
