@@ -332,3 +332,24 @@ test('shipping the enrichment on a PostgreSQL database with events backfills the
     await tdb.drop();
   }
 });
+
+test('inside the service: the worker enriches in the background and the reconcile runs on its schedule', async () => {
+  const app = await makeApp({ ENRICH_WORKER: 'on', ENRICH_POLL_INTERVAL_MS: '50', RECONCILE_INTERVAL_SEC: '1', RECONCILE_LAG_SEC: '0' });
+  try {
+    const r = await app.inject(signedIngest({ body: { type: 'background' }, key: `bg-${uniq()}` }));
+    assert.equal(r.statusCode, 201);
+    const deadline = Date.now() + 20_000;
+    let enriched = 0;
+    let scheduled = 0;
+    while (Date.now() < deadline && (enriched === 0 || scheduled === 0)) {
+      await new Promise((res) => setTimeout(res, 200));
+      enriched = await count(app, TENANT_A.tenantId, 'SELECT count(*)::int AS n FROM events_enriched');
+      scheduled = Number((await app.pilot.db.query<{ n: number }>("SELECT count(*)::int AS n FROM reconcile_runs WHERE trigger = 'schedule'")).rows[0]?.n);
+    }
+    assert.equal(enriched, 1, 'enriched without a manual pass');
+    assert.ok(scheduled >= 1, 'a scheduled reconcile was recorded');
+    assert.ok((await metric(app, 'pilot_reconcile_last_run_timestamp_seconds')) > 0);
+  } finally {
+    await app.close();
+  }
+});
