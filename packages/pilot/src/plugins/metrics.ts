@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The Prometheus metrics of one app instance (own registry, so tests can build several apps). */
 export interface PilotMetrics {
@@ -12,7 +12,19 @@ export interface PilotMetrics {
   signaturesAccepted: Counter<'version'>;
   webhooksReceived: Counter<'provider' | 'outcome'>;
   ingestBatchSize: Histogram;
+  enrichmentProcessed: Counter;
+  enrichmentRetried: Counter;
+  enrichmentDeadLettered: Counter;
+  enrichmentLagSeconds: Gauge;
+  deadLetterEvents: Gauge;
+  reconcileDriftRatio: Gauge;
+  reconcileLastRunTimestampSeconds: Gauge;
+  reconcileRuns: Counter<'outcome'>;
+  syncEnabled: Gauge;
 }
+
+/** The outcomes of a reconcile run, as exported on `pilot_reconcile_runs_total`. */
+export const RECONCILE_OUTCOMES = ['ok', 'drift', 'error'] as const;
 
 /** Creates the registry with process metrics, HTTP metrics and the domain counters. */
 export function createMetrics(): PilotMetrics {
@@ -67,6 +79,59 @@ export function createMetrics(): PilotMetrics {
       name: 'pilot_ingest_batch_size',
       help: 'Ingest requests stored per transaction (group commit)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+      registers: [registry],
+    }),
+    // Operations series: aggregate over tenants (per-tenant figures live in the database and on the
+    // admin health card). Every series is present from the first scrape, so rules and dashboards can
+    // tell "zero" from "not exported".
+    enrichmentProcessed: new Counter({
+      name: 'pilot_enrichment_processed_total',
+      help: 'Events enriched into events_enriched, all tenants',
+      registers: [registry],
+    }),
+    enrichmentRetried: new Counter({
+      name: 'pilot_enrichment_retried_total',
+      help: 'Enrichment attempts that failed and will be retried',
+      registers: [registry],
+    }),
+    enrichmentDeadLettered: new Counter({
+      name: 'pilot_enrichment_dead_lettered_total',
+      help: 'Events moved to the dead-letter table after retryCap failed attempts',
+      registers: [registry],
+    }),
+    enrichmentLagSeconds: new Gauge({
+      name: 'pilot_enrichment_lag_seconds',
+      help: 'Age of the oldest event neither enriched nor dead-lettered (0 when none)',
+      registers: [registry],
+    }),
+    deadLetterEvents: new Gauge({
+      name: 'pilot_dead_letter_events',
+      help: 'Events currently in the dead-letter table (not requeued)',
+      registers: [registry],
+    }),
+    reconcileDriftRatio: new Gauge({
+      name: 'pilot_reconcile_drift_ratio',
+      help: 'Drift of the latest reconcile run, all tenants: (source - enriched - dead-lettered) / source',
+      registers: [registry],
+    }),
+    reconcileLastRunTimestampSeconds: new Gauge({
+      name: 'pilot_reconcile_last_run_timestamp_seconds',
+      help: 'Unix time of the last completed reconcile run (0 before the first)',
+      registers: [registry],
+    }),
+    reconcileRuns: (() => {
+      const c = new Counter({
+        name: 'pilot_reconcile_runs_total',
+        help: 'Reconcile runs by outcome (ok, drift above the threshold, error)',
+        labelNames: ['outcome'],
+        registers: [registry],
+      });
+      for (const outcome of RECONCILE_OUTCOMES) c.inc({ outcome }, 0);
+      return c;
+    })(),
+    syncEnabled: new Gauge({
+      name: 'pilot_sync_enabled',
+      help: 'The current syncEnabled runtime flag (1 enabled, 0 disabled)',
       registers: [registry],
     }),
   };
