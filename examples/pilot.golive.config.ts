@@ -45,7 +45,10 @@ export default defineConfig({
       kind: 'security-headers',
       options: {
         minGrade: 'A',
-        paths: [{ path: '/v1/events', label: 'api (401)' }],
+        paths: [
+          { path: '/v1/events', label: 'api (401)' },
+          { path: '/admin', label: 'admin page' },
+        ],
       },
     },
 
@@ -78,6 +81,54 @@ export default defineConfig({
           headers: { 'cache-control': { matches: 'max-age=30' } },
           json: { syncEnabled: { type: 'boolean' }, minIntervalSec: { type: 'number' }, retryCap: { type: 'number' } },
         },
+      },
+    },
+
+    // ── operations: the flags admin page, the enrichment worker and reconciliation
+    'admin-page': {
+      kind: 'http',
+      title: 'Admin page: server-rendered sign-in, never cached',
+      options: {
+        path: '/admin',
+        expect: {
+          status: 200,
+          headers: { 'content-type': { matches: '^text/html' }, 'cache-control': { matches: 'no-store' } },
+          bodyContains: 'name="csrf"',
+        },
+      },
+    },
+    'admin-flags-unauthenticated': {
+      kind: 'http',
+      title: 'Admin page refuses a flag change without a session',
+      options: {
+        method: 'POST',
+        path: '/admin/flags',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'syncEnabled=false',
+        expect: { status: 401, notStatus: '5xx' },
+      },
+    },
+    'admin-api-unauthenticated': {
+      kind: 'http',
+      title: 'Tenant provisioning needs the admin token',
+      options: { method: 'POST', path: '/admin/tenants', body: { tenantId: 'golive-probe' }, expect: { status: 401, notStatus: '5xx' } },
+    },
+    'metrics-operations': {
+      kind: 'metrics',
+      dependsOn: ['health'],
+      title: 'Enrichment, dead-letter, reconcile and flag series are exported',
+      options: {
+        required: [
+          'pilot_enrichment_processed_total',
+          'pilot_enrichment_retried_total',
+          'pilot_enrichment_dead_lettered_total',
+          'pilot_enrichment_lag_seconds',
+          'pilot_dead_letter_events',
+          'pilot_reconcile_drift_ratio',
+          'pilot_reconcile_last_run_timestamp_seconds',
+          'pilot_reconcile_runs_total{outcome="drift"}',
+          'pilot_sync_enabled',
+        ],
       },
     },
 
@@ -198,6 +249,10 @@ export default defineConfig({
         'probe-startup',
         'probe-detailed',
         'flags',
+        'admin-page',
+        'admin-flags-unauthenticated',
+        'admin-api-unauthenticated',
+        'metrics-operations',
         'security-headers',
         'exposure',
         'ingest-unsigned',

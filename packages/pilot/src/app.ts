@@ -19,6 +19,9 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { stripeRoutes } from './routes/stripe.ts';
 import { webRoutes } from './routes/web.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { EnrichmentWorker } from './services/enrichment.ts';
+import { ReconcileScheduler } from './services/reconcile.ts';
 import { IngestQueue, pruneSeenSignatures } from './services/ingest.ts';
 import { createNotifier } from './services/notifier.ts';
 import { TenantDirectory, upsertTenant } from './services/tenants.ts';
@@ -46,7 +49,10 @@ export {
 export { ServiceUnavailableError } from './lib/http-errors.ts';
 export { computeSignature, computeSignatureV2, parseSignatureHeader, signRequest, verifySignature } from './lib/signature.ts';
 export { createLogger } from './logger.ts';
-export { hashApiKey, upsertTenant } from './services/tenants.ts';
+export { enrichEvent, EnrichmentWorker, requeueDeadLetters } from './services/enrichment.ts';
+export { changeFlags, type Flags, readFlags } from './services/flags.ts';
+export { driftRatio, reconcile } from './services/reconcile.ts';
+export { createTenant, hashApiKey, upsertTenant } from './services/tenants.ts';
 export type { AppState, PilotServices } from './types.ts';
 
 /** Options of {@link buildApp}. */
@@ -175,6 +181,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         onBatch: (n) => metrics.ingestBatchSize.observe(n),
       }),
       metrics,
+      enrichment: new EnrichmentWorker(db, metrics, {
+        pollIntervalMs: config.enrichPollIntervalMs,
+        batchSize: config.enrichBatchSize,
+        log: logger,
+      }),
+      reconcileScheduler: new ReconcileScheduler(db, metrics, {
+        intervalSec: config.reconcileIntervalSec,
+        windowSec: config.reconcileWindowSec,
+        lagAllowedSec: config.reconcileLagSec,
+        driftThreshold: config.reconcileDriftThreshold,
+        log: logger,
+      }),
       notifier: createNotifier(db, { mode: config.notifyMode, smtpUrl: config.smtpUrl, emailFrom: config.emailFrom }),
       state,
       version: PILOT_VERSION,
@@ -263,6 +281,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(webRoutes);
     await app.register(stripeRoutes);
     await app.register(eventRoutes);
+    await app.register(adminRoutes);
+
+    // Background work: the enrichment worker and the scheduled reconcile (leader by advisory lock).
+    if (config.enrichWorker) app.pilot.enrichment.start();
+    if (config.reconcileIntervalSec > 0) await app.pilot.reconcileScheduler.start();
 
     // Seen signatures only matter inside the tolerance window; prune older ones now and then.
     const pruneTimer = setInterval(() => {
@@ -274,6 +297,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     app.addHook('onClose', async () => {
       clearInterval(pruneTimer);
+      await app.pilot.enrichment.stop();
+      await app.pilot.reconcileScheduler.stop();
       app.pilot.notifier.close();
       await rateLimits.close();
       if (ownsDb) await db.close();

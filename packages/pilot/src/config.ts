@@ -124,6 +124,19 @@ export const envSchema = z.object({
   REDIS_RETRY_INTERVAL_MS: intFromEnv(100, 600_000).default(2_000),
   RATE_LIMIT_IP_MAX: intFromEnv(1, 100_000_000).optional(),
   AUTH_FAILURE_MAX: intFromEnv(1, 1_000_000).default(20),
+  // --- operations: enrichment worker and reconciliation ---
+  ENRICH_WORKER: z.enum(['on', 'off']).default('on'),
+  ENRICH_POLL_INTERVAL_MS: intFromEnv(50, 600_000).default(1_000),
+  ENRICH_BATCH_SIZE: intFromEnv(1, 1000).default(100),
+  RECONCILE_INTERVAL_SEC: intFromEnv(0, 604_800).default(86_400),
+  RECONCILE_WINDOW_SEC: intFromEnv(60, 31_622_400).default(86_400),
+  RECONCILE_LAG_SEC: intFromEnv(0, 86_400).default(300),
+  RECONCILE_DRIFT_THRESHOLD: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'expected a ratio between 0 and 1 (e.g. 0.01)')
+    .transform(Number)
+    .default(0.01),
 });
 
 /** The parsed environment: one typed value per variable of {@link envSchema}. */
@@ -193,6 +206,21 @@ export interface PilotConfig {
   rateLimitIpMax: number;
   /** Failed authentications per window per client address; past it `/v1/*` answers 429 without a lookup. */
   authFailureMax: number;
+  // --- operations ---
+  /** Whether this instance runs the background enrichment worker. */
+  enrichWorker: boolean;
+  /** Pause of the worker between passes that found no due work. */
+  enrichPollIntervalMs: number;
+  /** Events claimed per tenant per worker transaction. */
+  enrichBatchSize: number;
+  /** Interval of the scheduled reconcile (seconds); 0 turns the schedule off (the CLI still works). */
+  reconcileIntervalSec: number;
+  /** Window of the scheduled reconcile, ending at the time of the run. */
+  reconcileWindowSec: number;
+  /** Allowed enrichment lag: events younger than this are not counted by reconcile. */
+  reconcileLagSec: number;
+  /** Drift ratio above which a reconcile run's outcome is `drift`. */
+  reconcileDriftThreshold: number;
 }
 
 /** One problem found in the environment: the variable and what was expected. Never the value. */
@@ -348,6 +376,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       // budget holds four tenants' budgets, so it only stops what no tenant limit would.
       rateLimitIpMax: e.RATE_LIMIT_IP_MAX ?? Math.min(100_000_000, e.RATE_LIMIT_MAX * 4),
       authFailureMax: e.AUTH_FAILURE_MAX,
+      enrichWorker: e.ENRICH_WORKER === 'on',
+      enrichPollIntervalMs: e.ENRICH_POLL_INTERVAL_MS,
+      enrichBatchSize: e.ENRICH_BATCH_SIZE,
+      reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
+      reconcileWindowSec: e.RECONCILE_WINDOW_SEC,
+      reconcileLagSec: e.RECONCILE_LAG_SEC,
+      reconcileDriftThreshold: e.RECONCILE_DRIFT_THRESHOLD,
     },
   };
 }

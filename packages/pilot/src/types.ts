@@ -2,7 +2,9 @@ import type { PilotConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { PilotMetrics } from './plugins/metrics.ts';
 import type { RateLimits } from './plugins/rate-limit.ts';
+import type { EnrichmentWorker } from './services/enrichment.ts';
 import type { IngestQueue } from './services/ingest.ts';
+import type { ReconcileScheduler } from './services/reconcile.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { TenantContext, TenantDirectory } from './services/tenants.ts';
 
@@ -21,6 +23,10 @@ export interface PilotServices {
   /** Group commit of signed ingests. */
   ingest: IngestQueue;
   metrics: PilotMetrics;
+  /** The background enrichment worker (started when ENRICH_WORKER=on). */
+  enrichment: EnrichmentWorker;
+  /** The scheduled reconcile (started when RECONCILE_INTERVAL_SEC > 0). */
+  reconcileScheduler: ReconcileScheduler;
   notifier: Notifier;
   state: AppState;
   version: string;

@@ -30,3 +30,19 @@ export function opsGuard(config: PilotConfig): (req: FastifyRequest, reply: Fast
     return reply;
   };
 }
+
+/**
+ * The `onRequest` hook of the admin JSON API: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant
+ * time on digests. A generated token (ADMIN_TOKEN unset) opens nothing.
+ */
+export function adminGuard(config: PilotConfig): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  const expected = digest(config.adminToken);
+  return async (req, reply) => {
+    const m = BEARER.exec(req.headers.authorization ?? '');
+    if (m?.[1] && !config.adminTokenGenerated && timingSafeEqual(digest(m[1]), expected)) return undefined;
+    reply.header('www-authenticate', 'Bearer realm="pilot-admin"');
+    reply.header('cache-control', 'no-store');
+    sendError(reply, 401, 'unauthorized', 'admin token required (Authorization: Bearer <ADMIN_TOKEN>)');
+    return reply;
+  };
+}

@@ -3,16 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sendError, ServiceUnavailableError } from '../lib/http-errors.ts';
 import { opsGuard } from '../lib/ops-auth.ts';
-
-const flagsPatch = z
-  .object({
-    syncEnabled: z.boolean(),
-    minIntervalSec: z.number().int().min(1).max(86_400),
-    retryCap: z.number().int().min(0).max(100),
-  })
-  .partial()
-  .strict()
-  .refine((o) => Object.keys(o).length > 0, 'at least one flag is required');
+import { changeFlags, flagsPatch, readFlags as readFlagsFrom } from '../services/flags.ts';
 
 const notifyBody = z
   .object({
@@ -25,11 +16,7 @@ const notifyBody = z
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Flags as served by GET /config. */
-export interface Flags {
-  syncEnabled: boolean;
-  minIntervalSec: number;
-  retryCap: number;
-}
+export type { Flags } from '../services/flags.ts';
 
 /** Routes for browsers and operators: root, CSRF, notify outbox, config flags, metrics. */
 export async function webRoutes(app: FastifyInstance): Promise<void> {
@@ -107,14 +94,10 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
-  const readFlags = async (): Promise<Flags> => {
-    const r = await db.query<{ sync_enabled: boolean; min_interval_sec: number; retry_cap: number }>(
-      'SELECT sync_enabled, min_interval_sec, retry_cap FROM feature_flags WHERE id = 1',
-    );
-    const f = r.rows[0];
-    return f
-      ? { syncEnabled: f.sync_enabled, minIntervalSec: f.min_interval_sec, retryCap: f.retry_cap }
-      : { syncEnabled: true, minIntervalSec: 900, retryCap: 3 };
+  const readFlags = async () => {
+    const f = await readFlagsFrom(db);
+    metrics.syncEnabled.set(f.syncEnabled ? 1 : 0);
+    return f;
   };
 
   app.get('/config', async (_req, reply) => {
@@ -131,18 +114,11 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     const parsed = flagsPatch.safeParse(req.body);
     if (!parsed.success) return sendError(reply, 400, 'body_invalid', describe(parsed.error));
     const p = parsed.data;
-    await db.query(
-      `UPDATE feature_flags SET
-         sync_enabled = COALESCE($1, sync_enabled),
-         min_interval_sec = COALESCE($2, min_interval_sec),
-         retry_cap = COALESCE($3, retry_cap),
-         updated_at = now()
-       WHERE id = 1`,
-      [p.syncEnabled ?? null, p.minIntervalSec ?? null, p.retryCap ?? null],
-    );
+    const next = await changeFlags(db, p, 'admin-api');
+    metrics.syncEnabled.set(next.syncEnabled ? 1 : 0);
     req.log.info({ flags: p }, 'flags changed');
     reply.header('cache-control', 'no-store');
-    return readFlags();
+    return next;
   });
 
   app.get('/metrics', { config: { rateLimit: false } }, async (_req, reply) => {
@@ -151,6 +127,7 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-function describe(err: z.ZodError): string {
+/** A zod error as `field: problem; ...` (names the fields, never echoes values). */
+export function describe(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 }
