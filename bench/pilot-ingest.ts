@@ -136,6 +136,13 @@ function pilotEnv(extra: Record<string, string>): Record<string, string> {
     PILOT_BOOTSTRAP_API_KEY: API_KEY,
     PILOT_BOOTSTRAP_SIGNING_SECRET: SECRET,
     ...extra,
+    // PILOT_BENCH_PILOT_ENV="NAME=value ..." adds variables to every pilot (e.g. ENRICH_WORKER=off).
+    ...Object.fromEntries(
+      (process.env.PILOT_BENCH_PILOT_ENV ?? '')
+        .split(' ')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
   };
 }
 

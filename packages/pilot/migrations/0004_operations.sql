@@ -119,3 +119,9 @@ CREATE TABLE feature_flag_audit (
   old_flags   jsonb NOT NULL,
   new_flags   jsonb NOT NULL
 );
+
+-- One-off maintenance jobs done (e.g. the enrichment backfill), so they run once per database.
+CREATE TABLE maintenance_done (
+  name     text PRIMARY KEY,
+  done_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -22,6 +22,7 @@ import { webRoutes } from './routes/web.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { EnrichmentWorker } from './services/enrichment.ts';
 import { ReconcileScheduler } from './services/reconcile.ts';
+import { readFlags } from './services/flags.ts';
 import { IngestQueue, pruneSeenSignatures } from './services/ingest.ts';
 import { createNotifier } from './services/notifier.ts';
 import { TenantDirectory, upsertTenant } from './services/tenants.ts';
@@ -283,6 +284,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(eventRoutes);
     await app.register(adminRoutes);
 
+    metrics.syncEnabled.set((await readFlags(db)).syncEnabled ? 1 : 0);
     // Background work: the enrichment worker and the scheduled reconcile (leader by advisory lock).
     if (config.enrichWorker) app.pilot.enrichment.start();
     if (config.reconcileIntervalSec > 0) await app.pilot.reconcileScheduler.start();

@@ -453,6 +453,13 @@ export function sanitizeConfig(c: PilotConfig): Record<string, unknown> {
     redisRetryIntervalMs: c.redisRetryIntervalMs,
     rateLimitIpMax: c.rateLimitIpMax,
     authFailureMax: c.authFailureMax,
+    enrichWorker: c.enrichWorker ? 'on' : 'off',
+    enrichPollIntervalMs: c.enrichPollIntervalMs,
+    enrichBatchSize: c.enrichBatchSize,
+    reconcileIntervalSec: c.reconcileIntervalSec,
+    reconcileWindowSec: c.reconcileWindowSec,
+    reconcileLagSec: c.reconcileLagSec,
+    reconcileDriftThreshold: c.reconcileDriftThreshold,
   };
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sendError } from '../lib/http-errors.ts';
 import { adminGuard } from '../lib/ops-auth.ts';
-import { listDeadLetters, requeueDeadLetters } from '../services/enrichment.ts';
+import { enrichmentStatus, listDeadLetters, requeueDeadLetters } from '../services/enrichment.ts';
 import { changeFlags, type Flags, flagsPatch, readFlagAudit, readFlags } from '../services/flags.ts';
 import {
   latestReconcileRun,
@@ -62,12 +62,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   const healthCard = async (): Promise<HealthCard> => {
     const run = await latestReconcileRun(db);
-    const gauge = async (g: { get(): Promise<{ values: { value: number }[] }> }) => (await g.get()).values[0]?.value ?? 0;
+    // From the database, not this instance's gauges: the instance serving the page may not run the worker.
+    const status = await enrichmentStatus(db);
     return {
       reconcile: run ?? null,
       tenantDrift: run ? await reconcileTenantResults(db, run.id) : [],
-      deadLetterEvents: await gauge(metrics.deadLetterEvents),
-      enrichmentLagSeconds: await gauge(metrics.enrichmentLagSeconds),
+      deadLetterEvents: status.deadLetterEvents,
+      enrichmentLagSeconds: status.lagSeconds,
       driftThreshold: config.reconcileDriftThreshold,
     };
   };

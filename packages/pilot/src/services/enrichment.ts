@@ -27,6 +27,13 @@ export class EnrichmentError extends Error {
   }
 }
 
+/** Name of the enrichment backfill in `maintenance_done`. */
+const BACKFILL_NAME = 'enrichment-backfill';
+/** Events per backfill transaction (more when many share one timestamp). */
+const BACKFILL_CHUNK = 1000;
+/** Longest pause between passes after consecutive failures (database down). */
+const MAX_BACKOFF_MS = 30_000;
+
 const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,100}$/;
 // ISO 8601 date-time with a zone: nothing else is accepted as occurredAt (Date.parse alone takes too much).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -90,6 +97,7 @@ export class EnrichmentWorker {
   #running: Promise<unknown> | undefined;
   #stopped = true;
   #backfilled = false;
+  #failures = 0;
 
   constructor(db: Db, metrics: PilotMetrics, o: EnrichmentWorkerOptions) {
     this.#db = db;
@@ -117,11 +125,21 @@ export class EnrichmentWorker {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      const started = performance.now();
       const run = this.runOnce().then(
-        (r) => this.#schedule(r.processed + r.retried + r.deadLettered >= this.#o.batchSize ? 0 : this.#o.pollIntervalMs),
+        (r) => {
+          this.#failures = 0;
+          // A full batch means a backlog: go on, but pause as long as the pass took, so catching up uses at
+          // most about half of a CPU and of the database's time, and ingest keeps the rest.
+          const full = r.processed + r.retried + r.deadLettered >= this.#o.batchSize;
+          this.#schedule(full ? Math.min(this.#o.pollIntervalMs, performance.now() - started) : this.#o.pollIntervalMs);
+        },
         (err: Error) => {
-          this.#o.log.warn({ err: { message: err.message } }, 'enrichment pass failed');
-          this.#schedule(this.#o.pollIntervalMs);
+          // Back off while the database is unavailable: one warning per pause, not one per poll.
+          this.#failures += 1;
+          const delay = Math.min(MAX_BACKOFF_MS, this.#o.pollIntervalMs * 2 ** Math.min(this.#failures, 16));
+          this.#o.log.warn({ err: { message: err.message }, retryInMs: delay }, 'enrichment pass failed');
+          this.#schedule(delay);
         },
       );
       this.#running = run;
@@ -130,25 +148,54 @@ export class EnrichmentWorker {
   }
 
   /**
-   * Enqueues events stored before the queue existed (or before its trigger was installed) that are
-   * neither enriched, queued nor dead-lettered. Runs once per worker, tenant by tenant.
+   * Enqueues events stored before the queue existed (shipping the enrichment on a database with events)
+   * that are neither enriched, queued nor dead-lettered. Once per database: recorded in
+   * `maintenance_done` (the trigger queues every later event, whichever release inserts it). Walks each
+   * tenant's events in `created_at` order, about `BACKFILL_CHUNK` per transaction, so it never holds
+   * the database (PGlite's single connection) for long.
    */
-  async backfill(): Promise<number> {
+  async backfill(o: { force?: boolean } = {}): Promise<number> {
+    if (!o.force) {
+      const done = await this.#db.query('SELECT 1 FROM maintenance_done WHERE name = $1', [BACKFILL_NAME]);
+      if (done.rowCount > 0) {
+        this.#backfilled = true;
+        return 0;
+      }
+    }
     let n = 0;
     for (const tenantId of await this.#tenantIds()) {
-      const r = await this.#db.tx(
-        (q) =>
-          q.query(
-            `INSERT INTO enrichment_queue (event_id, tenant_id, event_created_at)
-             SELECT e.id, e.tenant_id, e.created_at FROM events e
-              WHERE NOT EXISTS (SELECT 1 FROM events_enriched x WHERE x.event_id = e.id)
-                AND NOT EXISTS (SELECT 1 FROM dead_letter_events d WHERE d.event_id = e.id)
-             ON CONFLICT DO NOTHING`,
-          ),
-        { tenantId },
-      );
-      n += r.rowCount;
+      let cursor: string | null = null;
+      for (;;) {
+        const step: { queued: number; upTo: string | null } = await this.#db.tx(
+          async (q) => {
+            // The chunk's upper bound; every event sharing that timestamp goes in the same chunk.
+            const b = await q.query<{ up_to: string | null }>(
+              `SELECT max(created_at)::text AS up_to FROM (
+                 SELECT created_at FROM events WHERE $1::timestamptz IS NULL OR created_at > $1::timestamptz
+                  ORDER BY created_at LIMIT $2) s`,
+              [cursor, BACKFILL_CHUNK],
+            );
+            const upTo = b.rows[0]?.up_to ?? null;
+            if (upTo === null) return { queued: 0, upTo };
+            const r = await q.query(
+              `INSERT INTO enrichment_queue (event_id, tenant_id, event_created_at)
+               SELECT e.id, e.tenant_id, e.created_at FROM events e
+                WHERE ($1::timestamptz IS NULL OR e.created_at > $1::timestamptz) AND e.created_at <= $2::timestamptz
+                  AND NOT EXISTS (SELECT 1 FROM events_enriched x WHERE x.event_id = e.id)
+                  AND NOT EXISTS (SELECT 1 FROM dead_letter_events d WHERE d.event_id = e.id)
+               ON CONFLICT DO NOTHING`,
+              [cursor, upTo],
+            );
+            return { queued: r.rowCount, upTo };
+          },
+          { tenantId },
+        );
+        n += step.queued;
+        if (step.upTo === null) break;
+        cursor = step.upTo;
+      }
     }
+    await this.#db.query('INSERT INTO maintenance_done (name) VALUES ($1) ON CONFLICT DO NOTHING', [BACKFILL_NAME]);
     this.#backfilled = true;
     if (n > 0) this.#o.log.info({ events: n }, 'enrichment backfill queued events');
     return n;
@@ -307,4 +354,28 @@ export async function requeueDeadLetters(db: Db, tenantId: string, eventIds?: st
     },
     { tenantId },
   );
+}
+
+/** Dead letters not requeued and the age of the oldest pending event, all tenants (read under each tenant's setting). */
+export async function enrichmentStatus(db: Db): Promise<{ deadLetterEvents: number; lagSeconds: number }> {
+  const tenants = await db.query<{ id: string }>('SELECT id FROM tenants ORDER BY id');
+  let dead = 0;
+  let oldest: number | undefined;
+  for (const { id: tenantId } of tenants.rows) {
+    const r = await db.tx(
+      (q) =>
+        q.query<{ oldest: Date | string | null; dead: number }>(
+          `SELECT (SELECT min(event_created_at) FROM enrichment_queue) AS oldest,
+                  (SELECT count(*)::int FROM dead_letter_events WHERE requeued_at IS NULL) AS dead`,
+        ),
+      { tenantId },
+    );
+    const row = r.rows[0];
+    dead += Number(row?.dead ?? 0);
+    if (row?.oldest) {
+      const t = new Date(row.oldest).getTime();
+      if (oldest === undefined || t < oldest) oldest = t;
+    }
+  }
+  return { deadLetterEvents: dead, lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000) };
 }

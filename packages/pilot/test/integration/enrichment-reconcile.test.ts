@@ -150,7 +150,8 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await a.pilot.db.tx((q) => q.query('DELETE FROM enrichment_queue WHERE event_id = ANY($1::uuid[])', [ids]), { tenantId: TENANT_B.tenantId });
       await a.inject({ method: 'PATCH', url: '/admin/config', headers: admin, payload: { syncEnabled: true } });
       const fresh = new EnrichmentWorker(a.pilot.db, a.pilot.metrics, { pollIntervalMs: 1000, batchSize: 100, log: silent });
-      assert.equal(await fresh.backfill(), 3);
+      assert.equal(await fresh.backfill(), 0, 'the backfill ran once for this database already');
+      assert.equal(await fresh.backfill({ force: true }), 3);
       const r = await fresh.runOnce();
       assert.equal(r.processed, 3);
       assert.equal(await metric(a, 'pilot_sync_enabled'), 1);
@@ -195,7 +196,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
           ),
         { tenantId },
       );
-      // The app's worker (its start-up backfill is done; a new worker's backfill would requeue all four).
+      // The app's worker picks up the three requeued events (the fourth stays missing).
       await a.pilot.enrichment.runOnce();
       assert.equal(await count(a, tenantId, 'SELECT count(*)::int AS n FROM events_enriched'), 199);
       const low = await run(0);
@@ -293,3 +294,62 @@ for (const kind of ['pglite', 'postgres'] as const) {
     }
   });
 }
+
+test('shipping the enrichment on a PostgreSQL database with events backfills them (migrations 0001-0003 first)', async (t) => {
+  if (!(await requireService(t, 'PostgreSQL', 5432))) return;
+  const { listMigrationFiles, MIGRATIONS_DIR, MIGRATIONS_TABLE } = await import('../../src/db/migrate.ts');
+  const { readFile } = await import('node:fs/promises');
+  const tdb = await createTestDatabase();
+  let app: FastifyInstance | undefined;
+  try {
+    // The previous release's schema and data, as the restricted role.
+    const c = new pg.Client({ connectionString: tdb.url });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE ${MIGRATIONS_TABLE} (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      for (const name of (await listMigrationFiles()).filter((f) => f < '0004')) {
+        await c.query(`BEGIN;\n${await readFile(new URL(name, MIGRATIONS_DIR), 'utf8')}\n;INSERT INTO ${MIGRATIONS_TABLE} (name) VALUES ('${name}');\nCOMMIT;`);
+      }
+      await c.query("INSERT INTO tenants (id, name, api_key_hash) VALUES ('old', 'old', repeat('a', 64))");
+      await c.query('BEGIN');
+      await c.query("SELECT set_config('app.tenant_id', 'old', true)");
+      await c.query(
+        `INSERT INTO events (id, tenant_id, idempotency_key, payload)
+         SELECT gen_random_uuid(), 'old', 'old-' || g, '{"type":"legacy"}'::jsonb FROM generate_series(1, 2500) g`,
+      );
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
+    }
+    app = await makeApp({ ...MANUAL, DATABASE_URL: tdb.url });
+    const r = await app.pilot.enrichment.runOnce();
+    assert.ok(r.processed > 0);
+    while ((await app.pilot.enrichment.runOnce()).processed > 0) {}
+    assert.equal(await count(app, 'old', 'SELECT count(*)::int AS n FROM events_enriched'), 2500);
+    assert.equal(await count(app, 'old', 'SELECT count(*)::int AS n FROM enrichment_queue'), 0);
+  } finally {
+    await app?.close();
+    await tdb.drop();
+  }
+});
+
+test('inside the service: the worker enriches in the background and the reconcile runs on its schedule', async () => {
+  const app = await makeApp({ ENRICH_WORKER: 'on', ENRICH_POLL_INTERVAL_MS: '50', RECONCILE_INTERVAL_SEC: '1', RECONCILE_LAG_SEC: '0' });
+  try {
+    const r = await app.inject(signedIngest({ body: { type: 'background' }, key: `bg-${uniq()}` }));
+    assert.equal(r.statusCode, 201);
+    const deadline = Date.now() + 20_000;
+    let enriched = 0;
+    let scheduled = 0;
+    while (Date.now() < deadline && (enriched === 0 || scheduled === 0)) {
+      await new Promise((res) => setTimeout(res, 200));
+      enriched = await count(app, TENANT_A.tenantId, 'SELECT count(*)::int AS n FROM events_enriched');
+      scheduled = Number((await app.pilot.db.query<{ n: number }>("SELECT count(*)::int AS n FROM reconcile_runs WHERE trigger = 'schedule'")).rows[0]?.n);
+    }
+    assert.equal(enriched, 1, 'enriched without a manual pass');
+    assert.ok(scheduled >= 1, 'a scheduled reconcile was recorded');
+    assert.ok((await metric(app, 'pilot_reconcile_last_run_timestamp_seconds')) > 0);
+  } finally {
+    await app.close();
+  }
+});

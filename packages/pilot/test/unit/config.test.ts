@@ -169,3 +169,38 @@ describe('every problem at once', () => {
     assert.ok(!JSON.stringify(issues).includes('short'), 'values are never quoted');
   });
 });
+
+describe('operations variables', () => {
+  test('defaults: worker on, nightly reconcile over a day, 5 min lag, 1 % threshold', () => {
+    const r = parseConfig({});
+    assert.ok(r.ok);
+    assert.equal(r.config.enrichWorker, true);
+    assert.equal(r.config.enrichPollIntervalMs, 1000);
+    assert.equal(r.config.enrichBatchSize, 100);
+    assert.equal(r.config.reconcileIntervalSec, 86_400);
+    assert.equal(r.config.reconcileWindowSec, 86_400);
+    assert.equal(r.config.reconcileLagSec, 300);
+    assert.equal(r.config.reconcileDriftThreshold, 0.01);
+  });
+  test('values are parsed; RECONCILE_INTERVAL_SEC=0 turns the schedule off', () => {
+    const r = parseConfig({ ENRICH_WORKER: 'off', RECONCILE_INTERVAL_SEC: '0', RECONCILE_DRIFT_THRESHOLD: '0.005' });
+    assert.ok(r.ok);
+    assert.equal(r.config.enrichWorker, false);
+    assert.equal(r.config.reconcileIntervalSec, 0);
+    assert.equal(r.config.reconcileDriftThreshold, 0.005);
+  });
+  test('bad values name their variable', () => {
+    const bad: Record<string, string> = {
+      ENRICH_WORKER: 'maybe',
+      ENRICH_POLL_INTERVAL_MS: '10',
+      ENRICH_BATCH_SIZE: '0',
+      RECONCILE_INTERVAL_SEC: '-1',
+      RECONCILE_WINDOW_SEC: '59',
+      RECONCILE_LAG_SEC: 'soon',
+      RECONCILE_DRIFT_THRESHOLD: '2',
+    };
+    const named = new Set(issuesOf(bad).map((i) => i.variable));
+    for (const v of Object.keys(bad)) assert.ok(named.has(v), v);
+    assert.ok(issuesOf({ RECONCILE_DRIFT_THRESHOLD: '1e-2' }).some((i) => i.variable === 'RECONCILE_DRIFT_THRESHOLD'));
+  });
+});
