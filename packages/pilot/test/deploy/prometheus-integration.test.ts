@@ -79,6 +79,8 @@ before(async () => {
       RECONCILE_WINDOW_SEC: '3600',
       ENRICH_POLL_INTERVAL_MS: '100',
       RATE_LIMIT_MAX: '100000',
+      // The 401s of the first test must not lock this address out of the second test's ingests.
+      AUTH_FAILURE_MAX: '1000000',
     }),
     STARTUP_TIMEOUT_MS,
   );
