@@ -161,7 +161,12 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
   // `/`, the 404 probe and the CORS probes, then each configured path.
   timeoutFor: (o) => sequentialTimeoutMs(30_000, 4 + o.paths.length, o.timeoutMs),
   requestTimeoutOption: 'timeoutMs',
-  metrics: { score: { direction: 'higher', tolerance: 0 }, grade: { direction: 'equal', tolerance: 0 } },
+  // Score and grade compare only under the same scoring algorithm (`algorithmVersion`): another version is
+  // another scale. Any lower score or grade is a regression: both are deterministic for the same headers.
+  metrics: {
+    score: { direction: 'higher', tolerance: 0, comparableWhenEqual: ['algorithmVersion'] },
+    grade: { direction: 'higher', tolerance: 0, levels: [...GRADES].reverse(), comparableWhenEqual: ['algorithmVersion'] },
+  },
   present({ data }) {
     if (!data) return {};
     if (data.grade === undefined) return {};
