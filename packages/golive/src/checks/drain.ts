@@ -121,6 +121,26 @@ export const drainCheck = defineCheck<typeof options, DrainData>({
               ],
             },
           ],
+          plots: [
+            {
+              id: 'timeline',
+              title: 'Drain timeline',
+              mark: 'point',
+              x: { label: 'time since the signal', unit: 'ms' },
+              y: { label: 'dropped request (1)' },
+              series: [{ name: 'dropped', points: data.drops.map((d) => [d.writtenMs, 1] as [number, number]) }],
+              rules: (
+                [
+                  ['signal', 0],
+                  ['readiness off', data.readinessFlipMs],
+                  ['listener closed', data.listenerClosedMs],
+                  ['last answer', data.lastAnswerMs],
+                  ['exit', data.exitMs],
+                ] as Array<[string, number | null]>
+              ).flatMap(([label, ms]) => (ms === null ? [] : [{ axis: 'x' as const, value: ms, label }])),
+              description: `${data.before.dropped} of ${data.before.sent} requests written before the ${data.signal} dropped; readiness off at ${data.readinessFlipMs ?? 'never'} ms, listener closed at ${data.listenerClosedMs ?? 'never'} ms, exit at ${data.exitMs ?? 'never'} ms.`,
+            },
+          ],
         }
       : {},
   async run(ctx, o): Promise<CheckOutcome<DrainData>> {

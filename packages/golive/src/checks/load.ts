@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CheckError } from '../core/errors.ts';
-import type { Json, Observation } from '../core/result.ts';
+import type { Json, Observation, Plot } from '../core/result.ts';
 import type { Redactor } from '../core/redact.ts';
 import type { HttpClient } from '../http/client.ts';
 import { describeReadBack, type ReadBackSpec, type ReadResult, readCount, verifyCounts } from '../load/dedup.ts';
@@ -20,7 +20,9 @@ import type { WarmupSpec } from '../load/warmup.ts';
 import type { LoadResult } from '../load/result.ts';
 import { runLoad } from '../load/run.ts';
 import { resolveEnvPlaceholders, type ScenarioSpec } from '../load/scenario.ts';
-import { evaluateThreshold, parseThreshold } from '../load/thresholds.ts';
+import { evaluateThreshold, parseThreshold, type Threshold } from '../load/thresholds.ts';
+import { type LoadPlotData, loadPlotData } from '../load/plot-data.ts';
+import type { LoadData } from './load.data.ts';
 import { GOLIVE_VERSION } from '../core/version.ts';
 import { type CheckOutcome, defineCheck, observe, type ProgressEvent } from './types.ts';
 import { headerMapSchema } from './util/options.ts';
@@ -510,6 +512,79 @@ export const loadCheck = defineCheck({
     // Written before judging: a run that cannot be judged still leaves its evidence.
     const artifacts = o.out === false ? [] : [await ctx.artifacts.write(o.out ?? `load/${ctx.id}.json`, resultFileText(t.result))];
     if (t.status === 'error' && t.error) throw t.error;
-    return { observations: t.observations, metrics: t.metrics, data: resultSummaryData(t.result), summary: t.summary, artifacts };
+    const data = { ...resultSummaryData(t.result), plot: loadPlotData(t.result) as unknown as Json };
+    return { observations: t.observations, metrics: t.metrics, data, summary: t.summary, artifacts };
+  },
+  present({ data }, o) {
+    const plot = (data as LoadData | undefined)?.plot;
+    if (!plot) return {};
+    return { plots: loadPlots(plot, o.thresholds.map((x) => parseThreshold(x))) };
   },
 });
+
+/** Percentiles labelled on the distribution plot's 1/(1 − q) axis. */
+const PERCENTILE_TICKS = [0, 50, 90, 99, 99.9, 99.99, 99.999].map((p) => ({ value: 1 / (1 - p / 100), label: `${p}%` }));
+
+/** The load check's plots: the latency distribution, throughput and errors, latency percentiles over time. */
+export function loadPlots(plot: LoadPlotData, thresholds: readonly Threshold[]): Plot[] {
+  const latencyRules = thresholds.flatMap((t) =>
+    t.metric.kind === 'percentile' && Number.isFinite(t.value) ? [{ axis: 'y' as const, value: t.value, label: t.source }] : [],
+  );
+  const stallRules = plot.stalls.map(([atSec, ms]) => ({ axis: 'x' as const, value: atSec, label: `stall ${Math.round(ms)} ms` }));
+  const tl = plot.timeline;
+  const at = (values: ReadonlyArray<number | null>): Array<[number, number]> =>
+    values.flatMap((v, i) => (v === null || v === undefined ? [] : [[tl.startSec[i] as number, v] as [number, number]]));
+  const last = plot.percentiles[plot.percentiles.length - 1];
+  const plots: Plot[] = [
+    {
+      id: 'latency-distribution',
+      title: 'Latency by percentile',
+      mark: 'line',
+      x: { label: 'percentile', scale: 'log', ticks: PERCENTILE_TICKS },
+      y: { label: 'latency', unit: 'ms', scale: 'log' },
+      // The last percentile is 100 % (the maximum): drawn just past the highest finite point of the ladder.
+      series: [
+        {
+          name: 'latency',
+          points: plot.percentiles.map(([p, ms], i, all) => {
+            const q = p / 100;
+            const x = q < 1 ? 1 / (1 - q) : 1 / (1 - (all[i - 1]?.[0] ?? 0) / 100) * 1.5;
+            return [x, Math.max(ms, 0.001)] as [number, number];
+          }),
+        },
+      ],
+      rules: latencyRules,
+      description: `Latency at ${plot.percentiles.length} percentiles from the HDR histogram${last ? `, up to the maximum ${last[1]} ms` : ''}.`,
+    },
+    {
+      id: 'throughput',
+      title: 'Responses and errors per second',
+      mark: 'line',
+      x: { label: 'time', unit: 's' },
+      y: { label: 'rate', unit: 'req/s' },
+      series: [
+        { name: 'responses/s', points: at(tl.responsesPerSec) },
+        { name: 'errors/s', points: at(tl.errorsPerSec) },
+      ],
+      rules: stallRules,
+      description: `Per ${tl.bucketMs / 1000} s bucket: responses and errors (network failures and 5xx) per second${plot.stalls.length ? `; ${plot.stalls.length} stall(s) marked` : ''}.`,
+    },
+  ];
+  if (tl.p50Ms && tl.p95Ms && tl.p99Ms) {
+    plots.push({
+      id: 'latency-timeline',
+      title: 'Latency percentiles over time',
+      mark: 'line',
+      x: { label: 'time', unit: 's' },
+      y: { label: 'latency', unit: 'ms', scale: 'log' },
+      series: [
+        { name: 'p50', points: at(tl.p50Ms) },
+        { name: 'p95', points: at(tl.p95Ms) },
+        { name: 'p99', points: at(tl.p99Ms) },
+      ],
+      rules: [...latencyRules, ...stallRules],
+      description: `Per ${tl.bucketMs / 1000} s bucket: p50, p95 and p99 of its responses (from per-second log bins, at most 1/8 above the true value).`,
+    });
+  }
+  return plots;
+}

@@ -59,7 +59,10 @@ export const recoveryCheck = defineCheck<typeof options, RecoveryData>({
               x: { label: 'time since the action', unit: 'ms' },
               y: { label: 'healthy (1) or not (0)' },
               series: [{ name: 'health', points: data.timeline.map((p) => [p.atMs, p.healthy ? 1 : 0] as [number, number]) }],
-              rules: [{ axis: 'x', value: data.budgetMs, label: `budget ${data.budgetMs / 1000} s` }],
+              rules: [
+                { axis: 'x', value: data.budgetMs, label: `budget ${data.budgetMs / 1000} s` },
+                ...(data.stableMs === null ? [] : [{ axis: 'x' as const, value: data.stableMs, label: 'stable' }]),
+              ],
               description: `${data.timeline.length} polls of ${data.healthUrl}; first healthy at ${data.firstHealthyMs ?? 'never'} ms, stable at ${data.stableMs ?? 'never'} ms.`,
             },
           ],

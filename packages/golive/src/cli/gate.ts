@@ -193,6 +193,7 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     reporters,
     compat: config.compat,
     compatChecks: config.compatChecks,
+    redact: (text) => redactor.redact(text),
   });
   // The step summary is where people read the verdict in GitHub Actions, whatever reporters the config picked:
   // written here, in one place, once (escaped like every Markdown report).

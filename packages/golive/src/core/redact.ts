@@ -173,14 +173,18 @@ export class Redactor {
 }
 
 /**
- * The forms a secret takes in output: as is, JSON-escaped (once, and twice for JSON quoted inside JSON), and
- * URL-encoded. `pa"ss\\x` is printed as `pa\\"ss\\\\x` in a JSON body and as `pa%22ss%5Cx` in a query string.
+ * The forms a secret takes in output: as is, JSON-escaped (once, and twice for JSON quoted inside JSON),
+ * URL-encoded and HTML-escaped. `pa"ss\\x` is printed as `pa\\"ss\\\\x` in a JSON body and as `pa%22ss%5Cx` in a query string.
  */
 function escapedForms(value: string): string[] {
   const json1 = JSON.stringify(value).slice(1, -1);
   const json2 = JSON.stringify(json1).slice(1, -1);
-  return [value, json1, json2, encodeURIComponent(value), encodeURI(value)];
+  // HTML-escaped: the HTML report and the history index print every text through an HTML escape.
+  const html = value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
+  return [value, json1, json2, encodeURIComponent(value), encodeURI(value), html];
 }
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Cuts a text to at most `max` characters, marking the cut, for evidence excerpts. */
 export function excerpt(text: string, max = 200): string {

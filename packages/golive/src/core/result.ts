@@ -77,6 +77,8 @@ export interface PlotAxis {
   /** Unit shown with values (`ms`, `req/s`, `%`). */
   unit?: string;
   scale?: 'linear' | 'log';
+  /** Labelled ticks drawn instead of computed ones (e.g. percentiles placed on a 1/(1 − q) log scale). */
+  ticks?: Array<{ value: number; label: string }>;
 }
 
 /** A plot a kind declares for its result; reporters draw it without knowing the kind. */

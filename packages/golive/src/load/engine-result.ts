@@ -95,7 +95,13 @@ export function assembleResult(rec: RunRecorder, sched: Scheduler, ctx: ResultCo
     flags: [],
     aborted: sched.abortInfo,
     warmup: ctx.warmup,
-    timeline: { bucketMs: 1000, responses: rec.timelineResponses, failed: rec.timelineFailed, status5xx: rec.timeline5xx },
+    timeline: {
+      bucketMs: 1000,
+      responses: rec.timelineResponses,
+      failed: rec.timelineFailed,
+      status5xx: rec.timeline5xx,
+      latencyBins: rec.timelineLatency.toSparse(),
+    },
     errorSamples: rec.errorSamples,
     dedup: null,
     histograms: {

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redactor } from '../core/redact.ts';
 import { classifyError, type NetworkErrorKind } from '../http/errors.ts';
 import { BufferedRecorder, DEFAULT_EXACT_SAMPLE_LIMIT, ExactSamples } from './histogram.ts';
+import { SecondBins } from './latency-bins.ts';
 import { type AbortInfo, type ErrorSample, MAX_ERROR_SAMPLES, MAX_STALLS, type ReplyCounts, type Stall } from './result.ts';
 
 /** Abort the run when too many of the last `window` requests failed with a 5xx or a network error. */
@@ -81,6 +82,8 @@ export class RunRecorder {
   readonly timelineResponses: number[] = [];
   readonly timelineFailed: number[] = [];
   readonly timeline5xx: number[] = [];
+  /** Per-second latency distributions (log-linear bins) for the timeline's percentiles. */
+  readonly timelineLatency = new SecondBins();
   bytesReceived = 0;
   bytesSent = 0;
   sent = 0;
@@ -173,6 +176,7 @@ export class RunRecorder {
     }
     const b = Math.max(0, Math.floor((end - this.t0) / 1000));
     bump(this.timelineResponses, b);
+    this.timelineLatency.record(b, us);
     if (status >= 500) bump(this.timeline5xx, b);
     if (capture && this.errorSamples.length < MAX_ERROR_SAMPLES) {
       const text = Buffer.concat(capture).toString('utf8').slice(0, 200).replace(/\s+/g, ' ');

@@ -6,6 +6,7 @@
 import type { NetworkErrorKind } from '../http/client.ts';
 import { type LatencySummary, createHistogram, decodeHistogram, encodeHistogram, summarize } from './histogram.ts';
 import { DEFAULT_EXACT_SAMPLE_LIMIT } from './histogram.ts';
+import { addSparse } from './latency-bins.ts';
 
 /** Name of the result file format. */
 export const LOAD_RESULT_FORMAT = 'golive-load-result';
@@ -98,6 +99,12 @@ export interface Timeline {
   responses: number[];
   failed: number[];
   status5xx: number[];
+  /**
+   * Per second, the latencies of its responses as sparse log-linear bins `[bin, count, …]` (load/latency-bins.ts;
+   * 8 bins per power of two of µs). Absent in results of earlier versions (merging
+   * them with newer ones drops it).
+   */
+  latencyBins?: number[][];
 }
 
 /** One load result (of one run, one worker, or several merged). */
@@ -281,7 +288,8 @@ export function mergeResults(parts: readonly LoadResult[], exactSampleLimit = DE
         other: sum((p) => p.replies?.other ?? 0),
       }
     : null;
-  let timeline: Timeline = { bucketMs: first.timeline.bucketMs, responses: [], failed: [], status5xx: [] };
+  const binned = parts.every((p) => p.timeline.latencyBins !== undefined);
+  let timeline: Timeline = { bucketMs: first.timeline.bucketMs, responses: [], failed: [], status5xx: [], ...(binned ? { latencyBins: [] } : {}) };
   for (const p of parts) {
     const shift = Math.round((p.startMs - startMs) / timeline.bucketMs);
     timeline = {
@@ -289,6 +297,7 @@ export function mergeResults(parts: readonly LoadResult[], exactSampleLimit = DE
       responses: addArrays(timeline.responses, p.timeline.responses, shift),
       failed: addArrays(timeline.failed, p.timeline.failed, shift),
       status5xx: addArrays(timeline.status5xx, p.timeline.status5xx, shift),
+      ...(binned ? { latencyBins: addSparse(timeline.latencyBins ?? [], p.timeline.latencyBins ?? [], shift) } : {}),
     };
   }
   const stalls = parts

@@ -20,7 +20,12 @@ const observation = z
   })
   .describe('One comparison inside a check.');
 
-const axis = z.object({ label: z.string(), unit: z.string().optional(), scale: z.enum(['linear', 'log']).optional() });
+const axis = z.object({
+  label: z.string(),
+  unit: z.string().optional(),
+  scale: z.enum(['linear', 'log']).optional(),
+  ticks: z.array(z.object({ value: z.number(), label: z.string() })).optional(),
+});
 
 const presentation = z
   .object({
