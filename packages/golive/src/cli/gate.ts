@@ -19,6 +19,7 @@ import { renderMarkdown } from '../reporters/markdown.ts';
 import type { RunEvent } from '../runner/events.ts';
 import { buildRedactor, defaultLabel, runGate } from '../runner/run-gate.ts';
 import { INDEX_FILE, recordRun } from '../history/store.ts';
+import { HTML_REPORT_FILE } from '../reporters/html.ts';
 import { baselineFor, gitRelease } from './history-run.ts';
 import { parseDuration, parseHeaders, parseReporters } from './args.ts';
 import type { CliIo } from './io.ts';
@@ -207,13 +208,13 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
   }
   // The history after the reports: the run's HTML report, when written, is copied into it.
   if (historyDir && config.history) {
-    const html = resolve(outDir, 'report.html');
+    const html = resolve(outDir, HTML_REPORT_FILE);
     const recorded = await recordRun(report, {
       dir: historyDir,
       keep: config.history.keep,
       kinds: config.kinds,
       redactor,
-      htmlReport: written.written.includes(html) ? html : undefined,
+      htmlReport: written.written.includes(html) ? { dir: outDir, file: HTML_REPORT_FILE } : undefined,
     });
     const index = resolve(historyDir, INDEX_FILE);
     if (recorded.written.includes(index)) written.written.push(index);

@@ -4,19 +4,17 @@
  * directory can be moved or served from an artifact store. Everything shown comes from reports, so it is escaped.
  */
 import type { Plot } from '../core/result.ts';
+import { htmlPage, htmlText as esc } from '../reporters/html-page.ts';
+import { renderPlotSvg } from '../reporters/svg.ts';
 import { type HistoryDocument, type RunSummary, trendPlots } from './model.ts';
-
-/** Escapes text for HTML element content and quoted attribute values. */
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** A relative link inside the history (its own file names: runs/<id>.json, reports/<id>.html), encoded per segment. */
 function href(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
-const verdictClass = (v: string) => (v === 'GO' ? 'go' : v === 'NO-GO' ? 'nogo' : 'inconclusive');
+/** A verdict cell, with the page's verdict badge (anything else a report claims is shown plain). */
+const verdictCell = (v: string) => `<td>${['GO', 'NO-GO', 'INCONCLUSIVE'].includes(v) ? `<span class="verdict verdict-${v}">${v}</span>` : esc(v)}</td>`;
 
 function runLinks(r: RunSummary): string {
   const links = [];
@@ -38,21 +36,15 @@ function plotTable(plot: Plot): string {
   return `<table class="points"><caption>${esc(plot.title)}</caption><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
-/** One trend plot: its title, description and points. */
+/** One trend plot: the shared SVG plot, its title and description, and its values as a table. */
 function plotSection(plot: Plot): string {
-  return `<figure class="plot" id="${esc(plot.id)}">
-<figcaption><h3>${esc(plot.title)}</h3>${plot.description ? `<p>${esc(plot.description)}</p>` : ''}</figcaption>
+  return `<figure class="plot-figure" data-plot="${esc(plot.id)}" id="${esc(plot.id)}">
+<h3>${esc(plot.title)}</h3>
+${renderPlotSvg(plot, { idPrefix: 'history' })}
+<figcaption>${plot.description ? esc(plot.description) : ''}</figcaption>
 <details><summary>Values</summary>${plotTable(plot)}</details>
 </figure>`;
 }
-
-const STYLE = `:root{color-scheme:light dark;font-family:system-ui,sans-serif;line-height:1.4}
-body{margin:1.5rem auto;max-width:72rem;padding:0 1rem}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #8884;padding:.25rem .5rem;text-align:left;vertical-align:top}
-.go{color:#1a7f37}.nogo{color:#cf222e}.inconclusive{color:#9a6700}
-@media (prefers-color-scheme:dark){.go{color:#3fb950}.nogo{color:#ff7b72}.inconclusive{color:#d29922}}
-.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));gap:1rem}figure{margin:0}
-@media print{details{display:block}details>summary{display:none}}`;
 
 /** The index page of a history document. */
 export function renderHistoryIndex(doc: HistoryDocument): string {
@@ -61,34 +53,24 @@ export function renderHistoryIndex(doc: HistoryDocument): string {
     .map((row) => {
       const r = byId.get(row.runId);
       if (!r) return '';
-      return `<tr><td>${esc(row.label)}</td><td>${esc(row.release ?? '—')}</td><td class="${verdictClass(r.verdict)}">${esc(r.verdict)}</td><td><time datetime="${esc(r.startedAt)}">${esc(r.startedAt)}</time></td><td>${counts(r)}</td><td>${row.runs}</td><td>${runLinks(r)}</td></tr>`;
+      return `<tr><td>${esc(row.label)}</td><td>${esc(row.release ?? '—')}</td>${verdictCell(r.verdict)}<td><time datetime="${esc(r.startedAt)}">${esc(r.startedAt)}</time></td><td>${counts(r)}</td><td>${row.runs}</td><td>${runLinks(r)}</td></tr>`;
     })
     .join('\n');
   const all = [...doc.runs]
     .reverse()
     .map(
       (r) =>
-        `<tr><td><time datetime="${esc(r.startedAt)}">${esc(r.startedAt)}</time></td><td>${esc(r.label)}</td><td>${esc(r.release ?? '—')}</td><td class="${verdictClass(r.verdict)}">${esc(r.verdict)}</td><td>${counts(r)}</td><td>${runLinks(r)}</td></tr>`,
+        `<tr><td><time datetime="${esc(r.startedAt)}">${esc(r.startedAt)}</time></td><td>${esc(r.label)}</td><td>${esc(r.release ?? '—')}</td>${verdictCell(r.verdict)}<td>${counts(r)}</td><td>${runLinks(r)}</td></tr>`,
     )
     .join('\n');
   const plots = trendPlots(doc);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>golive run history</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
+  const body = `<main>
 <h1>golive run history</h1>
 <p>${doc.runs.length} run${doc.runs.length === 1 ? '' : 's'} kept, updated <time datetime="${esc(doc.updatedAt)}">${esc(doc.updatedAt)}</time>.</p>
 <section aria-labelledby="releases">
 <h2 id="releases">By label and release</h2>
 <p>One row per label and release: the latest run of each (a rerun replaces its row).</p>
-<table>
+<table class="rows">
 <thead><tr><th scope="col">label</th><th scope="col">release</th><th scope="col">verdict</th><th scope="col">started</th><th scope="col">checks</th><th scope="col">runs</th><th scope="col">evidence</th></tr></thead>
 <tbody>
 ${rows}
@@ -97,21 +79,17 @@ ${rows}
 </section>
 <section aria-labelledby="trends">
 <h2 id="trends">Trends</h2>
-<div class="plots">
 ${plots.map(plotSection).join('\n')}
-</div>
 </section>
 <section aria-labelledby="runs">
 <h2 id="runs">Every run kept</h2>
-<table>
+<table class="runs">
 <thead><tr><th scope="col">started</th><th scope="col">label</th><th scope="col">release</th><th scope="col">verdict</th><th scope="col">checks</th><th scope="col">evidence</th></tr></thead>
 <tbody>
 ${all}
 </tbody>
 </table>
 </section>
-</main>
-</body>
-</html>
-`;
+</main>`;
+  return htmlPage({ title: 'golive run history', body });
 }

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { KindMetricSpecs } from '../baseline/compare.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -16,8 +16,10 @@ import { renderHistoryIndex } from './index-html.ts';
 import { buildHistory, HISTORY_FORMAT, type HistoryDocument, type RunSummary, summariseRun } from './model.ts';
 import { readRunFiles, RUNS_DIR } from './read-report.ts';
 
-/** Directory of the HTML reports copied into a history. */
+/** Directory of the HTML reports (and their artifacts) copied into a history: `reports/<runId>/report.html`. */
 export const REPORTS_DIR = 'reports';
+/** Most bytes of artifacts copied beside a run's HTML report (a load result file is a few MB at most). */
+export const MAX_COPIED_ARTIFACT_BYTES = 32 * 1024 * 1024;
 /** The history document and its index page. */
 export const HISTORY_FILE = 'history.json';
 export const INDEX_FILE = 'index.html';
@@ -36,8 +38,11 @@ export interface RecordRunOptions {
   /** Metric specs of the kinds (the figures of the trends). */
   kinds: readonly KindMetricSpecs[];
   redactor: Redactor;
-  /** The run's HTML report, copied into the history when it exists. */
-  htmlReport?: string | undefined;
+  /**
+   * The run's HTML report (`report.html` in the output directory `dir`), copied into the history with the
+   * artifacts it links, when it exists.
+   */
+  htmlReport?: { dir: string; file: string } | undefined;
   now?: () => Date;
 }
 
@@ -103,7 +108,7 @@ async function rebuild(o: RecordRunOptions, now: Date, out: RecordRunResult): Pr
       continue;
     }
     const id = f.report.runId;
-    const html = join(REPORTS_DIR, `${id}.html`);
+    const html = join(REPORTS_DIR, id, 'report.html');
     const hasHtml = await readFile(join(o.dir, html)).then(
       () => true,
       () => false,
@@ -114,7 +119,7 @@ async function rebuild(o: RecordRunOptions, now: Date, out: RecordRunResult): Pr
   const pruned = runs.splice(0, Math.max(0, runs.length - o.keep));
   for (const r of pruned) {
     await rm(join(o.dir, r.report), { force: true });
-    if (r.html) await rm(join(o.dir, r.html), { force: true });
+    await rm(join(o.dir, REPORTS_DIR, r.runId), { recursive: true, force: true });
   }
   const historyPath = join(o.dir, HISTORY_FILE);
   const problem = await historyFileProblem(historyPath);
@@ -131,6 +136,55 @@ async function rebuild(o: RecordRunOptions, now: Date, out: RecordRunResult): Pr
   out.written.push(indexPath);
 }
 
+/**
+ * Copies the run's HTML report into `dest` with the artifacts it links (paths relative to the output directory,
+ * so its links keep working), redacted; artifacts past {@link MAX_COPIED_ARTIFACT_BYTES} in all, or outside the
+ * output directory, are left out and named.
+ */
+async function copyHtmlReport(report: Report, from: { dir: string; file: string }, dest: string, redactor: Redactor, out: RecordRunResult): Promise<void> {
+  let html: string;
+  try {
+    html = await readFile(join(from.dir, from.file), 'utf8');
+  } catch (err) {
+    // No HTML report (the reporter is off, or it failed): the index links the run file instead.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`cannot copy the HTML report (${ioMessage(err)})`);
+    return;
+  }
+  const base = resolve(from.dir);
+  let budget = MAX_COPIED_ARTIFACT_BYTES;
+  const left: string[] = [];
+  try {
+    await mkdir(dest, { recursive: true });
+    for (const artifact of new Set(report.stages.flatMap((s) => s.checks.flatMap((c) => c.artifacts)))) {
+      const source = resolve(base, artifact);
+      if (!source.startsWith(`${base}${sep}`) || isAbsolute(artifact)) {
+        left.push(artifact);
+        continue;
+      }
+      let text: string;
+      try {
+        text = await readFile(source, 'utf8');
+      } catch {
+        continue; // an artifact the run could not keep is already reported by the run
+      }
+      if (Buffer.byteLength(text) > budget) {
+        left.push(artifact);
+        continue;
+      }
+      budget -= Buffer.byteLength(text);
+      const target = join(dest, relative(base, source));
+      await mkdir(dirname(target), { recursive: true });
+      await writeAtomic(target, redactor.redact(text));
+    }
+    const target = join(dest, from.file);
+    await writeAtomic(target, redactor.redact(html));
+    out.written.push(target);
+  } catch (err) {
+    out.problems.push(`cannot copy the HTML report (${ioMessage(err)})`);
+  }
+  if (left.length) out.problems.push(`artifacts not copied into the history (over ${MAX_COPIED_ARTIFACT_BYTES} bytes in all, or outside the output directory): ${left.join(', ')}`);
+}
+
 /** Records a run in a history directory; never throws for I/O trouble (see `problems`). */
 export async function recordRun(report: Report, o: RecordRunOptions): Promise<RecordRunResult> {
   const now = (o.now ?? (() => new Date()))();
@@ -145,18 +199,7 @@ export async function recordRun(report: Report, o: RecordRunOptions): Promise<Re
     out.problems.push(`cannot write ${join(RUNS_DIR, `${report.runId}.json`)} (${ioMessage(err)})`);
     return out;
   }
-  if (o.htmlReport) {
-    const html = join(o.dir, REPORTS_DIR, `${report.runId}.html`);
-    try {
-      const text = await readFile(o.htmlReport, 'utf8');
-      await mkdir(join(o.dir, REPORTS_DIR), { recursive: true });
-      await writeAtomic(html, o.redactor.redact(text));
-      out.written.push(html);
-    } catch (err) {
-      // No HTML report (the reporter is off, or it failed): the index links the run file instead.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`cannot copy the HTML report (${ioMessage(err)})`);
-    }
-  }
+  if (o.htmlReport) await copyHtmlReport(report, o.htmlReport, join(o.dir, REPORTS_DIR, report.runId), o.redactor, out);
   let release: (() => Promise<void>) | undefined;
   try {
     release = await lockfile.lock(o.dir, {

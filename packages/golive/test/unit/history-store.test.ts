@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KindMetricSpecs } from '../../src/baseline/compare.ts';
 import { Redactor } from '../../src/core/redact.ts';
@@ -69,7 +69,8 @@ const freshDir = async () => {
   await mkdir(dir);
   return dir;
 };
-const record = (dir: string, r: Report, extra: { keep?: number; htmlReport?: string } = {}) => recordRun(r, { dir, keep: extra.keep ?? 100, kinds, redactor, htmlReport: extra.htmlReport });
+const record = (dir: string, r: Report, extra: { keep?: number; htmlReport?: string } = {}) =>
+  recordRun(r, { dir, keep: extra.keep ?? 100, kinds, redactor, htmlReport: extra.htmlReport ? { dir: dirname(extra.htmlReport), file: basename(extra.htmlReport) } : undefined });
 const readHistory = async (dir: string) => JSON.parse(await readFile(join(dir, 'history.json'), 'utf8')) as HistoryDocument;
 
 /** Every file under dir, relative. */
@@ -138,7 +139,7 @@ describe('recordRun', () => {
     );
     assert.deepEqual(
       (await readdir(join(dir, 'reports'))).sort(),
-      runs.slice(2).map((r) => `${r.runId}.html`),
+      runs.slice(2).map((r) => r.runId),
     );
   });
 
@@ -162,11 +163,16 @@ describe('recordRun', () => {
     assert.deepEqual((await record(dir, report('gate', 'v3'))).problems, []);
   });
 
-  it('links with relative paths only, so the directory can be moved', async () => {
+  it('links with relative paths only, so the directory can be moved; the copied report keeps its artifacts', async () => {
     const dir = await freshDir();
-    const html = join(root, 'moved-report.html');
-    await writeFile(html, '<!doctype html><title>run</title>');
-    await record(dir, report('gate', 'v1'), { htmlReport: html });
+    const out = join(root, 'out-moved');
+    await mkdir(join(out, 'load'), { recursive: true });
+    await writeFile(join(out, 'report.html'), '<!doctype html><a href="load/w.json">load</a>');
+    await writeFile(join(out, 'load/w.json'), `{"token": "${SECRET}"}`);
+    const withArtifact = report('gate', 'v1');
+    withArtifact.stages[0]?.checks[0]?.artifacts.push('load/w.json', '../../etc/passwd');
+    const r = await record(dir, withArtifact, { htmlReport: join(out, 'report.html') });
+    assert.deepEqual(r.problems, ['artifacts not copied into the history (over 33554432 bytes in all, or outside the output directory): ../../etc/passwd']);
     await record(dir, report('gate', 'v2'));
     const moved = join(root, 'moved', 'elsewhere');
     await mkdir(dirname(moved), { recursive: true });
@@ -179,7 +185,9 @@ describe('recordRun', () => {
       assert.doesNotMatch(link, /^(?:[a-z]+:|\/)/i, `${link} is not relative`);
       assert.ok((await stat(resolve(moved, decodeURIComponent(link)))).isFile(), `${link} does not resolve in the moved directory`);
     }
-    assert.ok(links.some((l) => /^reports\/.+\.html$/.test(l)), 'the copied HTML report is linked');
+    assert.ok(links.some((l) => /^reports\/[^/]+\/report\.html$/.test(l)), 'the copied HTML report is linked');
+    const copied = links.find((l) => l.endsWith('report.html')) ?? '';
+    assert.equal(await readFile(resolve(moved, dirname(copied), 'load/w.json'), 'utf8'), '{"token": "[REDACTED]"}', 'its artifact is beside it, redacted');
   });
 
   it('escapes what reports carry, and redacts every byte it writes', async () => {
@@ -191,7 +199,7 @@ describe('recordRun', () => {
     const index = await readFile(join(dir, 'index.html'), 'utf8');
     assert.ok(!index.includes('<script>'), 'a label cannot open a script');
     assert.ok(!index.includes('<img'), 'a release cannot add an element');
-    assert.ok(index.includes('&#60;script&#62;alert(1)&#60;/script&#62;'));
+    assert.ok(index.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     for (const f of await files(dir)) assert.ok(!(await readFile(join(dir, f), 'utf8')).includes(SECRET), `${f} holds the planted secret`);
   });
 
