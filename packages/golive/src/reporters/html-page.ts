@@ -36,7 +36,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top;word-break:break-word}
 th{background:var(--panel)}
-.checks td:nth-child(1),.checks td:nth-child(3),.checks td:nth-child(4),.checks td:nth-child(6),.checks th{white-space:nowrap}
+.checks td:nth-child(1),.checks td:nth-child(2),.checks td:nth-child(4),.checks td:nth-child(5),.checks td:nth-child(7),.checks th{white-space:nowrap}
 .verdict{display:inline-block;padding:.2rem .8rem;border-radius:4px;color:#fff;font-weight:700;letter-spacing:.03em}
 .verdict-GO{background:var(--go)}.verdict-NO-GO{background:var(--nogo)}.verdict-INCONCLUSIVE{background:var(--inconclusive)}
 .status{font-weight:700}.status-pass{color:var(--pass)}.status-fail{color:var(--fail)}.status-error{color:var(--error)}.status-skip{color:var(--skip)}

@@ -92,19 +92,28 @@ function checkSection(r: CheckResult, index: number): string {
   return parts.join('\n');
 }
 
-function stageSection(s: StageResult, offset: number): string {
-  const rows = s.checks
-    .map(
-      (r) =>
-        `<tr data-check="${t(r.id)}"><td>${statusCell(r.status)}</td><td><a href="#${anchor('check', r.id)}" class="mono">${t(r.id)}</a></td>` +
-        `<td>${t(r.kind)}</td><td>${t(r.level)}</td><td>${t(clip(keyFigure(r), 160))}</td><td class="mono">${t(formatMs(r.durationMs))}</td></tr>`,
+/** One table of every check, grouped by stage, each id linking to its section. */
+function overview(report: Report): string {
+  const rows = report.stages
+    .flatMap((s) =>
+      s.checks.map(
+        (r) =>
+          `<tr data-check="${t(r.id)}"><td>${statusCell(r.status)}</td><td>${t(s.name)}</td><td><a href="#${anchor('check', r.id)}" class="mono">${t(r.id)}</a></td>` +
+          `<td>${t(r.kind)}</td><td>${t(r.level)}</td><td>${t(clip(keyFigure(r), 160))}</td><td class="mono">${t(formatMs(r.durationMs))}</td></tr>`,
+      ),
     )
     .join('');
+  return (
+    '<section aria-labelledby="overview"><h2 id="overview">Checks</h2>' +
+    '<table class="checks"><caption>Every check, by stage</caption><thead><tr><th scope="col">Status</th><th scope="col">Stage</th><th scope="col">Check</th>' +
+    `<th scope="col">Kind</th><th scope="col">Level</th><th scope="col">Key figure</th><th scope="col">Time</th></tr></thead><tbody>${rows}</tbody></table></section>`
+  );
+}
+
+function stageSection(s: StageResult, offset: number): string {
   return [
     `<section class="stage" aria-labelledby="${anchor('stage', s.name)}">`,
     `<h2 id="${anchor('stage', s.name)}">Stage ${t(s.name)} ${statusCell(s.status)} <span class="muted">${t(s.failPolicy)} · ${t(formatMs(s.durationMs))}</span></h2>`,
-    `<table class="checks"><caption>Checks of stage ${t(s.name)}</caption><thead><tr><th scope="col">Status</th><th scope="col">Check</th>` +
-      `<th scope="col">Kind</th><th scope="col">Level</th><th scope="col">Key figure</th><th scope="col">Time</th></tr></thead><tbody>${rows}</tbody></table>`,
     ...s.checks.map((r, i) => checkSection(r, offset + i)),
     '</section>',
   ].join('\n');
@@ -133,6 +142,7 @@ export function renderHtml(report: Report): string {
     '</header>',
     '<main>',
   );
+  if (allChecks(report).length > 0) body.push(overview(report));
   let offset = 0;
   for (const s of report.stages) {
     body.push(stageSection(s, offset));

@@ -123,6 +123,7 @@ describe('planted secrets', () => {
     assertClean('stderr', run.stderr);
     const files = (await filesUnder(cwd)).filter((f) => f !== config);
     assert.ok(files.some((f) => f.endsWith('report.json')));
+    assert.ok(files.some((f) => f.endsWith('report.html')));
     assert.ok(files.some((f) => f.endsWith('qa/stage3/v0.3.0/summary.json')));
     assert.ok(files.includes(stepSummary));
     assert.ok(files.some((f) => f.endsWith('release_gate_stdout.txt')));
@@ -220,7 +221,7 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     assertNoTail('stdout', run.stdout, TAILS);
     assertNoTail('stderr', run.stderr, TAILS);
     const files = await filesUnder(cwd);
-    for (const name of ['report.json', 'summary.md', 'junit.xml', 'target.log', 'qa/stage3/v0.3.0/tests.txt', 'qa/stage3/v0.3.0/summary.json', 'step-summary.md']) {
+    for (const name of ['report.json', 'report.html', 'summary.md', 'junit.xml', 'target.log', 'qa/stage3/v0.3.0/tests.txt', 'qa/stage3/v0.3.0/summary.json', 'step-summary.md']) {
       assert.ok(files.some((f) => f.endsWith(name)), `${name} written`);
     }
     for (const f of files.filter((x) => !x.endsWith('target.mjs'))) assertNoTail(f, await readFile(f, 'utf8'), TAILS);

@@ -66,3 +66,18 @@ describe('docs/report-schema.md', () => {
     }
   });
 });
+
+describe('README images', () => {
+  it('every image the README shows is a committed PNG screenshot of a report page', async () => {
+    const readme = await readFile(join(docs, '..', 'README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]+\]\(([^)]+)\)/g)].map((m) => m[1] as string);
+    assert.ok(images.includes('docs/images/report-top.png'), 'the HTML report screenshot is shown');
+    for (const image of images) {
+      const bytes = await readFile(join(docs, '..', image));
+      assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${image} is a PNG`);
+      const width = bytes.readUInt32BE(16);
+      const height = bytes.readUInt32BE(20);
+      assert.ok(width >= 600 && height >= 300, `${image}: ${width}×${height}`);
+    }
+  });
+});

@@ -34,6 +34,11 @@ describe('Redactor', () => {
     assert.equal(enc.redact(`q=${encodeURIComponent('a b/c+d=e&f')}`), `q=${REDACTED}`);
   });
 
+  it('redacts a secret in its HTML-escaped form (the HTML report and the history index escape every text)', () => {
+    const html = Redactor.fromEnv({ API_TOKEN: `a<b>"c'&d-secret` });
+    assert.equal(html.redact('<td>a&lt;b&gt;&quot;c&#39;&amp;d-secret</td>'), `<td>${REDACTED}</td>`);
+  });
+
   it('redacts a bearer token alone and keeps ordinary values', () => {
     assert.equal(r.redact('sent tok-9f8e7d6c5b'), `sent ${REDACTED}`);
     assert.equal(r.redact('mode mock, expect live 1'), 'mode mock, expect live 1');
