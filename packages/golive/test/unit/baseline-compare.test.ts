@@ -241,3 +241,25 @@ describe('runGate with a baseline', () => {
     assert.equal(r.totals.warnings, 1);
   });
 });
+
+describe('docs/history.md', () => {
+  it('states the tolerances the kinds declare', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL('../../../../docs/history.md', import.meta.url), 'utf8');
+    const rows = [...text.matchAll(/^\s*\| `([a-z-]+)`(?:, `([a-z-]+)`)? \| `(\w+)`(?: \/ `(\w+)`)? \| (.+) \|$/gm)];
+    assert.ok(rows.length >= 7, `found ${rows.length} rows`);
+    for (const [, kindA, kindB, metricA, metricB, said] of rows) {
+      for (const kind of [kindA, kindB].filter((k): k is string => k !== undefined)) {
+        const def = builtinChecks.find((k) => k.kind === kind);
+        assert.ok(def, kind);
+        for (const metric of [metricA, metricB].filter((m): m is string => m !== undefined)) {
+          const spec = def.metrics?.[metric];
+          assert.ok(spec, `${kind}.${metric} is declared`);
+          if (spec.tolerance > 0) assert.ok(said?.includes(`${Math.round(spec.tolerance * 100)} %`), `${kind}.${metric}: ${said} states ${spec.tolerance}`);
+          if (spec.minDelta) assert.ok(said?.includes(`more than ${spec.minDelta}`), `${kind}.${metric}: ${said} states the floor ${spec.minDelta}`);
+          if (spec.comparableWhenEqual?.length) assert.ok(said?.includes('same scoring algorithm'), `${kind}.${metric}`);
+        }
+      }
+    }
+  });
+});
