@@ -44,6 +44,8 @@ export interface RecordRunOptions {
    */
   htmlReport?: { dir: string; file: string } | undefined;
   now?: () => Date;
+  /** How long to wait for another run's lock (default {@link LOCK_WAIT_MS}). */
+  lockWaitMs?: number;
 }
 
 /** What recording a run did. */
@@ -205,7 +207,7 @@ export async function recordRun(report: Report, o: RecordRunOptions): Promise<Re
     release = await lockfile.lock(o.dir, {
       lockfilePath: join(o.dir, LOCK_FILE),
       stale: LOCK_STALE_MS,
-      retries: { retries: Math.ceil(LOCK_WAIT_MS / 100), minTimeout: 50, maxTimeout: 100, factor: 1.2 },
+      retries: { retries: Math.ceil((o.lockWaitMs ?? LOCK_WAIT_MS) / 100), minTimeout: 50, maxTimeout: 100, factor: 1.2 },
       realpath: false,
       onCompromised: (err) => {
         out.problems.push(`the history lock was lost (${err.message}); the next run rebuilds the index`);

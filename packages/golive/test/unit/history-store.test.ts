@@ -3,7 +3,7 @@
  * pruning, corrupt files kept aside, relative links, escaping, redaction and concurrent writers.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -201,6 +201,27 @@ describe('recordRun', () => {
     assert.ok(!index.includes('<img'), 'a release cannot add an element');
     assert.ok(index.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     for (const f of await files(dir)) assert.ok(!(await readFile(join(dir, f), 'utf8')).includes(SECRET), `${f} holds the planted secret`);
+  });
+
+  it('takes over a stale lock, and waits a bounded time for a live one without losing the run', async () => {
+    const dir = await freshDir();
+    // A lock left by a run that died: not refreshed for a minute.
+    await mkdir(join(dir, '.lock'));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(dir, '.lock'), old, old);
+    const stale = await record(dir, report('gate', 'v1'));
+    assert.deepEqual(stale.problems, []);
+    assert.equal((await readHistory(dir)).runs.length, 1);
+    // A lock another run holds right now (fresh): this run's file is kept, the rebuild is left to the next run.
+    await mkdir(join(dir, '.lock'));
+    const held = await recordRun(report('gate', 'v2'), { dir, keep: 100, kinds, redactor, lockWaitMs: 300 });
+    assert.equal(held.recorded, true);
+    assert.match(held.problems.join('\n'), /^cannot lock \.lock \(ELOCKED\): history\.json and index\.html were not rebuilt; the next run rebuilds them$/);
+    assert.equal((await readdir(join(dir, 'runs'))).length, 2);
+    assert.equal((await readHistory(dir)).runs.length, 1);
+    await rm(join(dir, '.lock'), { recursive: true });
+    await record(dir, report('gate', 'v3'));
+    assert.equal((await readHistory(dir)).runs.length, 3, 'the next run rebuilds with every run file');
   });
 
   it('loses no row when many runs write at once', async () => {
