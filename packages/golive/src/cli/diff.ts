@@ -18,7 +18,9 @@ import type { CliCommand } from './io.ts';
 async function operand(path: string, cwd: string, label?: string) {
   const full = resolve(cwd, path);
   if (await isDirectory(full)) {
-    const run = await lastGoRun(full, label);
+    const run = await lastGoRun(full, label).catch((err: NodeJS.ErrnoException) => {
+      throw new ReportReadError(`${path}: cannot read the history (${err.code ?? err.message})`);
+    });
     if (!run) throw new ReportReadError(`${path}: a directory without a GO run in runs/ (expected a report.json or a run history)`);
     return run.report;
   }

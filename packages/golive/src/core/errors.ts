@@ -96,7 +96,7 @@ export class CheckError extends GoliveError {
 
 /** A report given to compare with cannot be read or is not a golive report (exit 2 in `golive diff`). */
 export class ReportReadError extends GoliveError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super('GOLIVE_ERR_REPORT_READ', message, options);
     this.name = 'ReportReadError';
   }

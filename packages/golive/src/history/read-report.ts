@@ -51,6 +51,10 @@ export function parseReport(text: string, name: string): ComparableReport {
   } catch (err) {
     throw new ReportReadError(`${name}: not JSON (${(err as Error).message.slice(0, 200)})`);
   }
+  const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'string' && /^\d+\./.test(version) && !version.startsWith('1.')) {
+    throw new ReportReadError(`${name}: a report of schema version ${version.slice(0, 20)}; this golive reads 1.x`, { details: { otherVersion: true } });
+  }
   const parsed = comparableSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -81,8 +85,8 @@ export async function readReportFile(path: string, name = path): Promise<Compara
   return parseReport(text, name);
 }
 
-/** A run file of a history: its path and report, or why it could not be read. */
-export type RunFile = { file: string; report: ComparableReport } | { file: string; problem: string };
+/** A run file of a history: its path and report, or why it could not be read (`otherVersion`: written by another major version). */
+export type RunFile = { file: string; report: ComparableReport } | { file: string; problem: string; otherVersion: boolean };
 
 /** Reads every run file of a history (`runs/*.json`), oldest first; unreadable ones come back with their problem. */
 export async function readRunFiles(dir: string): Promise<RunFile[]> {
@@ -99,7 +103,7 @@ export async function readRunFiles(dir: string): Promise<RunFile[]> {
     try {
       out.push({ file, report: await readReportFile(join(dir, file), file) });
     } catch (err) {
-      out.push({ file, problem: (err as Error).message });
+      out.push({ file, problem: (err as Error).message, otherVersion: (err as ReportReadError).details?.otherVersion === true });
     }
   }
   const time = (r: RunFile) => ('report' in r ? Date.parse(r.report.startedAt) || 0 : 0);

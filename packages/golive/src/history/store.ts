@@ -99,6 +99,11 @@ async function historyFileProblem(path: string): Promise<string | undefined> {
 async function rebuild(o: RecordRunOptions, now: Date, out: RecordRunResult): Promise<void> {
   const runs: RunSummary[] = [];
   for (const f of await readRunFiles(o.dir)) {
+    if ('problem' in f && f.otherVersion) {
+      // Another golive's run file is not corrupt: left in place, out of this history's rows.
+      out.problems.push(`${f.problem}: left in place and not shown`);
+      continue;
+    }
     if ('problem' in f) {
       const aside = `${f.file}.corrupt-${stamp(now)}`;
       try {

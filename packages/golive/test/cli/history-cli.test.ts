@@ -217,7 +217,7 @@ describe('golive diff bad input', () => {
     const cases: Array<[string[], RegExp]> = [
       [['nope.json', good], /GOLIVE_ERR_REPORT_READ: nope\.json: cannot read \(ENOENT\)/],
       [['garbage.json', good], /GOLIVE_ERR_REPORT_READ: garbage\.json: not JSON/],
-      [['v2.json', good], /GOLIVE_ERR_REPORT_READ: v2\.json: not a golive report: schemaVersion: expected a report of schema version 1\.x/],
+      [['v2.json', good], /GOLIVE_ERR_REPORT_READ: v2\.json: a report of schema version 2\.0\.0; this golive reads 1\.x/],
       [['copy.json'], /GOLIVE_ERR_USAGE: golive diff takes two reports/],
     ];
     // The first through the built binary, the others in this process (same code, no process start).

@@ -149,8 +149,11 @@ describe('recordRun', () => {
     await writeFile(join(dir, 'runs', 'broken.json'), '{"schemaVersion": "1.1.0", "runId": ');
     await writeFile(join(dir, 'runs', 'alien.json'), '{"hello": "world"}');
     await writeFile(join(dir, 'history.json'), 'not json at all');
+    // A newer golive's run file is not corrupt: left where it is.
+    await writeFile(join(dir, 'runs', 'newer.json'), '{"schemaVersion": "2.0.0"}');
     const r = await record(dir, report('gate', 'v2'));
-    assert.equal(r.problems.length, 3, r.problems.join('\n'));
+    assert.equal(r.problems.length, 4, r.problems.join('\n'));
+    assert.ok(r.problems.includes('runs/newer.json: a report of schema version 2.0.0; this golive reads 1.x: left in place and not shown'), r.problems.join('\n'));
     assert.ok(r.problems.some((p) => /^runs\/broken\.json: not JSON .*kept aside as runs\/broken\.json\.corrupt-/.test(p)), r.problems.join('\n'));
     assert.ok(r.problems.some((p) => /^runs\/alien\.json: not a golive report: schemaVersion: .*kept aside/.test(p)), r.problems.join('\n'));
     assert.ok(r.problems.some((p) => /^history\.json is not JSON; kept aside as history\.json\.corrupt-.* and rebuilt/.test(p)), r.problems.join('\n'));
@@ -159,8 +162,9 @@ describe('recordRun', () => {
     assert.equal(await readFile(join(dir, aside('runs/broken.json.corrupt-') ?? 'x'), 'utf8'), '{"schemaVersion": "1.1.0", "runId": ');
     assert.equal(await readFile(join(dir, aside('history.json.corrupt-') ?? 'x'), 'utf8'), 'not json at all');
     assert.equal((await readHistory(dir)).runs.length, 2, 'rebuilt from the two good run files');
-    // Kept aside once: the next run meets nothing corrupt.
-    assert.deepEqual((await record(dir, report('gate', 'v3'))).problems, []);
+    // Kept aside once: the next run meets nothing corrupt (and the newer file, again, left alone).
+    assert.deepEqual((await record(dir, report('gate', 'v3'))).problems, ['runs/newer.json: a report of schema version 2.0.0; this golive reads 1.x: left in place and not shown']);
+    assert.equal(await readFile(join(dir, 'runs/newer.json'), 'utf8'), '{"schemaVersion": "2.0.0"}');
   });
 
   it('links with relative paths only, so the directory can be moved; the copied report keeps its artifacts', async () => {
