@@ -5,12 +5,24 @@
 import { analyzeCookies } from './cookies.ts';
 import { analyzeCors } from './cors.ts';
 import { analyzeCsp } from './csp.ts';
-import { analyzeCorp, analyzeExtras, analyzeHsts, analyzeReferrerPolicy, analyzeXcto, analyzeXfo, ONE_YEAR_SECONDS } from './headers.ts';
-import { headerLines, isHtml, metaCspPolicies, metaReferrerPolicy, scanHtml } from './html.ts';
+import { isSensitiveHeader, REDACTED } from '../core/redact.ts';
+import {
+  analyzeCoep,
+  analyzeCoop,
+  analyzeCorp,
+  analyzeExtras,
+  analyzeHsts,
+  analyzeReferrerPolicy,
+  analyzeXcto,
+  analyzeXfo,
+  ONE_YEAR_SECONDS,
+  parseHsts,
+} from './headers.ts';
+import { firstHeader, headerLines, isHtml, metaCspPolicies, metaReferrerPolicy, scanHtml } from './html.ts';
 import { analyzeRedirection } from './redirection.ts';
-import { type Grade, gradeOf, modifierOf, OBSERVATORY_TESTS, type ObservatoryTest, scoreOf } from './scoring.ts';
+import { ALGORITHM_VERSION, type Grade, gradeOf, modifierOf, OBSERVATORY_TESTS, type ObservatoryTest, passes, scoreOf } from './scoring.ts';
 import { analyzeSri } from './sri.ts';
-import type { AnalyzeInput, Finding, SecurityAnalysis, TestResult } from './types.ts';
+import type { AnalyzeInput, Finding, HeaderMap, RedirectionRecord, SecurityAnalysis, TestDataValue, TestResult } from './types.ts';
 
 /** Whether a host name is a loopback address (127.0.0.0/8, ::1, localhost and *.localhost). */
 export function isLoopbackHost(hostname: string): boolean {
@@ -25,13 +37,43 @@ const DESCRIPTIONS: Record<string, string> = {
 
 const decoder = new TextDecoder();
 
-function excerptValue(v: string): string {
-  return v.length > 160 ? `${v.slice(0, 157)}...` : v;
+function excerptValue(v: string, max = 160): string {
+  return v.length > max ? `${v.slice(0, max - 3)}...` : v;
 }
 
-function test(name: ObservatoryTest, result: string, applicable = true): TestResult {
+type Data = { [key: string]: TestDataValue };
+
+function test(name: ObservatoryTest, result: string, data: Data = {}, applicable = true): TestResult {
   const modifier = applicable ? modifierOf(name, result) : 0;
-  return { test: name, result, modifier, pass: modifier >= 0, applicable, description: DESCRIPTIONS[result] ?? result.replaceAll('-', ' ') };
+  return { test: name, result, modifier, pass: applicable && passes(name, result), applicable, description: DESCRIPTIONS[result] ?? result.replaceAll('-', ' '), data };
+}
+
+/** The response headers as the Observatory reports them: lower-case names, one string each, credentials redacted. */
+function reportedHeaders(headers: HeaderMap): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const n = name.toLowerCase();
+    if (Object.hasOwn(out, n)) continue;
+    const lines = headerLines(headers, n);
+    if (lines.length === 0) continue;
+    out[n] = isSensitiveHeader(n) ? REDACTED : excerptValue(lines.join(', '), 2048);
+  }
+  return out;
+}
+
+/** The redirection route: the http URL first, then every hop's location, resolved. */
+function redirectionData(rec: RedirectionRecord): Data {
+  const route: string[] = [rec.startUrl];
+  let base = rec.startUrl;
+  for (const h of rec.hops) {
+    try {
+      base = new URL(h.location, base).href;
+    } catch {
+      base = h.location;
+    }
+    route.push(base);
+  }
+  return { destination: rec.final?.url ?? route.at(-1) ?? null, redirects: rec.hops.length > 0, route, statusCode: rec.final?.status ?? null };
 }
 
 /**
@@ -75,19 +117,20 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
   findings.push(...cors.findings);
 
   let redirection: TestResult;
-  if (!httpsApplicable) redirection = test('redirection', 'not-applicable', false);
+  if (!httpsApplicable) redirection = test('redirection', 'not-applicable', {}, false);
   else if (!https && input.redirection === undefined) {
     // The target itself is plain http on a public host: the response analysed is the answer over http.
-    redirection = test('redirection', 'redirection-missing');
+    redirection = test('redirection', 'redirection-missing', { destination: input.url, redirects: false, route: [input.url], statusCode: input.status });
     findings.push({ code: 'REDIRECT_MISSING', severity: 'error', test: 'redirection', message: `${input.url} answers ${input.status} over plain http without redirecting to https` });
-  } else if (input.redirection === undefined) redirection = test('redirection', 'not-evaluated', false);
+  } else if (input.redirection === undefined) redirection = test('redirection', 'not-evaluated', {}, false);
   else {
     const r = analyzeRedirection(input.redirection);
     findings.push(...r.findings);
-    redirection = test('redirection', r.result);
+    redirection = test('redirection', r.result, redirectionData(input.redirection));
   }
 
-  const referrer = analyzeReferrerPolicy(input.headers, htmlBody ? metaReferrerPolicy(htmlBody) : undefined);
+  const metaReferrer = htmlBody ? metaReferrerPolicy(htmlBody) : undefined;
+  const referrer = analyzeReferrerPolicy(input.headers, metaReferrer);
   findings.push(...referrer.findings);
   const sri = analyzeSri(htmlBody, html, input.url);
   findings.push(...sri.findings);
@@ -98,19 +141,75 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
   findings.push(...xfo.findings);
   const corp = analyzeCorp(input.headers);
   findings.push(...corp.findings);
+  const coop = analyzeCoop(input.headers, html);
+  findings.push(...coop.findings);
+  const coep = analyzeCoep(input.headers);
+  findings.push(...coep.findings);
   findings.push(...analyzeExtras(input.headers, html));
 
+  const cspScore = csp.score;
+  const hstsRaw = firstHeader(input.headers, 'strict-transport-security');
+  const hstsParsed = hstsRaw === undefined ? undefined : parseHsts(hstsRaw.slice(0, 1024));
+  const hstsPolicy = hstsParsed !== undefined && !('error' in hstsParsed) ? hstsParsed : undefined;
+  const cookieData: Data = {};
+  for (const c of cookies.cookies) {
+    if (Object.hasOwn(cookieData, c.name) || c.name.toLowerCase() === 'heroku-session-affinity') continue;
+    cookieData[c.name.slice(0, 256)] = {
+      domain: c.domain ?? null,
+      expires: c.expires ?? null,
+      httponly: c.httpOnly,
+      'max-age': c.maxAge ?? null,
+      path: c.path ?? null,
+      port: null,
+      // An unrecognised SameSite value is dropped by browsers (and by the Observatory's cookie jar).
+      samesite: c.sameSite === 'invalid' ? null : (c.sameSite ?? null),
+      secure: c.secure,
+    };
+  }
+  const referrerLines = headerLines(input.headers, 'referrer-policy');
+  // Reported values are trimmed; an empty header is no header.
+  const nonEmpty = (name: string) => headerLines(input.headers, name).map((l) => l.trim()).find((l) => l !== '');
+  const xfoRaw = nonEmpty('x-frame-options');
+  const xctoRaw = nonEmpty('x-content-type-options');
+  const acao = firstHeader(input.cors?.headers ?? input.headers, 'access-control-allow-origin');
   const tests: Record<ObservatoryTest, TestResult> = {
-    'content-security-policy': test('content-security-policy', csp.result),
-    cookies: test('cookies', cookies.result),
-    'cross-origin-resource-sharing': test('cross-origin-resource-sharing', cors.result),
+    'content-security-policy': test('content-security-policy', csp.result, {
+      data: cspScore.data,
+      http: cspScore.http,
+      meta: cspScore.meta,
+      numPolicies: cspScore.numPolicies,
+      policy: cspScore.policy === null ? null : { ...cspScore.policy },
+    }),
+    cookies: test('cookies', cookies.result, {
+      data: Object.keys(cookieData).length > 0 ? cookieData : null,
+      // As the Observatory reports it: true only when the result is the one that needs SameSite everywhere.
+      sameSite: cookies.result === 'cookies-secure-with-httponly-sessions-and-samesite',
+    }),
+    'cross-origin-resource-sharing': test('cross-origin-resource-sharing', cors.result, { data: acao === undefined ? null : acao.slice(0, 256).trim().toLowerCase() }),
     redirection,
-    'referrer-policy': test('referrer-policy', referrer.result),
-    'strict-transport-security': test('strict-transport-security', hsts.result, hsts.applicable),
-    'subresource-integrity': test('subresource-integrity', sri.result),
-    'x-content-type-options': test('x-content-type-options', xcto.result),
-    'x-frame-options': test('x-frame-options', xfo.result),
-    'cross-origin-resource-policy': test('cross-origin-resource-policy', corp.result),
+    'referrer-policy': test('referrer-policy', referrer.result, {
+      data: referrerLines.length > 0 || metaReferrer !== undefined ? [...referrerLines, ...(metaReferrer === undefined ? [] : [metaReferrer])].join(', ') : null,
+      http: referrerLines.length > 0,
+      meta: metaReferrer !== undefined,
+    }),
+    'strict-transport-security': test(
+      'strict-transport-security',
+      hsts.result,
+      {
+        data: hstsRaw === undefined ? null : hstsRaw.slice(0, 1024),
+        includeSubDomains: hstsPolicy?.includeSubDomains ?? false,
+        maxAge: hstsPolicy?.maxAge ?? null,
+        preload: hstsPolicy?.preload ?? false,
+        preloaded: input.hstsPreloaded ?? false,
+      },
+      hsts.applicable,
+    ),
+    'subresource-integrity': test('subresource-integrity', sri.result, { data: { ...sri.data } }),
+    'x-content-type-options': test('x-content-type-options', xcto.result, { data: xctoRaw === undefined ? null : xctoRaw.slice(0, 256) }),
+    'x-frame-options': test('x-frame-options', xfo.result, { data: xfoRaw === undefined ? null : xfoRaw.slice(0, 1024) }),
+    'cross-origin-resource-policy': test('cross-origin-resource-policy', corp.result, { data: corp.data, http: corp.data !== null, meta: false }),
+    'cross-origin-opener-policy': test('cross-origin-opener-policy', coop.result, { data: coop.data, http: coop.http }),
+    'cross-origin-embedder-policy': test('cross-origin-embedder-policy', coep.result, { data: coep.data, http: coep.http }),
   };
   for (const f of findings) {
     // Evidence: the value seen, except for cookies (their values may be secrets).
@@ -119,7 +218,22 @@ export function analyzeHeaders(input: AnalyzeInput): SecurityAnalysis {
     if (seen.length > 0 && !seen.some((v) => f.message.includes(v))) f.message += ` (${f.header}: ${excerptValue(seen.join(', '))})`;
   }
   const { score, grade } = scoreOf(OBSERVATORY_TESTS.map((t) => tests[t].modifier));
-  return { url: input.url, status: input.status, score, grade, tests, findings, csp: csp.summary, httpsApplicable };
+  const testsPassed = OBSERVATORY_TESTS.filter((t) => tests[t].pass).length;
+  return {
+    url: input.url,
+    status: input.status,
+    score,
+    grade,
+    tests,
+    findings,
+    csp: csp.summary,
+    httpsApplicable,
+    algorithmVersion: ALGORITHM_VERSION,
+    testsPassed,
+    testsFailed: OBSERVATORY_TESTS.length - testsPassed,
+    testsQuantity: OBSERVATORY_TESTS.length,
+    responseHeaders: reportedHeaders(input.headers),
+  };
 }
 
 /** The analysis of several responses (several paths of one service). */

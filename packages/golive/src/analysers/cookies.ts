@@ -18,6 +18,10 @@ export interface ParsedCookie {
   domain?: string;
   /** Neither Max-Age nor Expires: lives for the browser session. */
   session: boolean;
+  /** Max-Age in seconds, when sent and numeric. */
+  maxAge?: number;
+  /** Expires as sent. */
+  expires?: string;
 }
 
 /** Splits a header value that joined several Set-Cookie lines with commas (Expires dates contain commas). */
@@ -44,7 +48,13 @@ export function parseSetCookie(line: string): ParsedCookie {
       c.sameSiteRaw = v;
     } else if (k === 'path') c.path = v;
     else if (k === 'domain') c.domain = v;
-    else if (k === 'max-age' || k === 'expires') c.session = false;
+    else if (k === 'max-age') {
+      c.session = false;
+      if (/^-?\d{1,15}$/.test(v)) c.maxAge = Number(v);
+    } else if (k === 'expires') {
+      c.session = false;
+      c.expires = v.slice(0, 64);
+    }
   }
   return c;
 }
@@ -118,7 +128,8 @@ export function analyzeCookies(lines: readonly string[], ctx: { hsts: boolean; s
     }
     if (session && !c.httpOnly) worse('cookies-session-without-httponly-flag');
     if (sensitive && !c.httpOnly) f('COOKIE_SESSION_NO_HTTPONLY', 'error', `session cookie ${c.name} lacks HttpOnly: scripts can read it`);
-    if (anticsrf && c.sameSite === undefined) worse('cookies-anticsrf-without-samesite-flag');
+    // An unrecognised SameSite value is no SameSite at all (browsers drop it), so an anti-CSRF cookie with one has none.
+    if (anticsrf && (c.sameSite === undefined || c.sameSite === 'invalid')) worse('cookies-anticsrf-without-samesite-flag');
     if (anticsrfLike && c.sameSite === undefined) {
       f('COOKIE_ANTICSRF_NO_SAMESITE', 'error', `anti-CSRF cookie ${c.name} lacks SameSite`);
     } else if (c.sameSite === undefined) {

@@ -4,6 +4,7 @@
  * counts only when every enforced policy allows it. Inside one policy the first occurrence of a directive
  * wins; fetch directives fall back to `default-src`, `base-uri` / `form-action` / `frame-ancestors` do not.
  */
+import { type CspScore, scoreCsp } from './csp-score.ts';
 import type { SCORE_TABLE } from './scoring.ts';
 import type { CspSummary, Finding } from './types.ts';
 
@@ -115,6 +116,8 @@ export function parseCsp(text: string, origin: CspOrigin = 'header'): CspPolicy[
         continue;
       }
       const sources = tokens.slice(1).map(normaliseSource);
+      // A source list with no source matches nothing: `default-src;` is `default-src 'none'`.
+      if (sources.length === 0 && name.endsWith('-src')) sources.push("'none'");
       for (const s of sources) {
         if (s.startsWith("'") !== s.endsWith("'") || s === "'") policy.invalid.push(`malformed source ${s} in ${name}`);
       }
@@ -128,6 +131,9 @@ export function parseCsp(text: string, origin: CspOrigin = 'header'): CspPolicy[
     }
     if (policy.directives.size === 0 && policy.invalid.length === 0 && !(origin === 'meta' && part.trim() !== '')) {
       policy.invalid.push('no directive');
+    } else if (origin !== 'meta' && policy.invalid.length === 0 && policy.unknown.length > 0 && policy.unknown.length === policy.directives.size + policy.duplicates.length) {
+      // `defa`, `foo`: nothing a browser would enforce, so not a policy (the Observatory also rejects one this short).
+      policy.invalid.push('no Content-Security-Policy directive (not a policy)');
     }
     out.push(policy);
   }
@@ -220,6 +226,8 @@ export interface CspAnalysis {
   findings: Finding[];
   /** Enforced policies (headers and meta), parsed. */
   policies: CspPolicy[];
+  /** The Observatory's reading (merged policy, flags, pass data); `result` is its result. */
+  score: CspScore;
 }
 
 function finding(code: string, severity: 'error' | 'warn', message: string): Finding {
@@ -239,7 +247,9 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
   const metaPolicies = metaValues.flatMap((v) => parseCsp(v, 'meta'));
   const reportOnly = reportOnlyValues.flatMap((v) => parseCsp(v, 'report-only'));
   const summary: CspSummary = { header: [...headerValues], reportOnly: [...reportOnlyValues], meta: [...metaValues], policy: null };
-  const policies = [...headerPolicies, ...metaPolicies];
+  // A <meta> policy holding only directives <meta> cannot carry (frame-ancestors, report-uri, sandbox) enforces nothing.
+  const policies = [...headerPolicies, ...metaPolicies.filter((p) => p.directives.size > 0 || p.invalid.length > 0)];
+  const score = scoreCsp(headerValues, reportOnlyValues, metaValues, https);
 
   for (const p of [...policies, ...reportOnly]) {
     const where = p.origin === 'meta' ? '<meta> policy' : p.origin === 'report-only' ? 'Content-Security-Policy-Report-Only' : 'Content-Security-Policy';
@@ -258,16 +268,16 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
       findings.push(
         finding('CSP_REPORT_ONLY_ALONE', 'warn', `only Content-Security-Policy-Report-Only is sent ("${reportOnlyValues.join(', ')}"): violations are reported, nothing is blocked`),
       );
-      return { result: 'csp-not-implemented-but-reporting-enabled', summary, findings, policies };
+      return { result: score.result, summary, findings, policies, score };
     }
     findings.push(finding('CSP_MISSING', 'error', 'no Content-Security-Policy header and no <meta http-equiv="Content-Security-Policy">'));
-    return { result: 'csp-not-implemented', summary, findings, policies };
+    return { result: score.result, summary, findings, policies, score };
   }
 
   const invalid = headerPolicies.filter((p) => p.invalid.length > 0);
   if (invalid.length > 0) {
     for (const p of invalid) findings.push(finding('CSP_INVALID', 'error', `Content-Security-Policy "${p.text}" is malformed: ${p.invalid.join('; ')}`));
-    return { result: 'csp-header-invalid', summary, findings, policies };
+    return { result: score.result, summary, findings, policies, score };
   }
 
   const scriptUnrestricted = policies.every((p) => effectiveSources(p, 'script-src') === null);
@@ -292,19 +302,6 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
     const d = p.directives.get('default-src');
     return d !== undefined && d.length === 1 && d[0] === "'none'";
   });
-  // The Observatory's top CSP result also asks that forms post nowhere or only to the page's own origin.
-  const formActionLocked = policies.some((p) => {
-    const fa = p.directives.get('form-action');
-    return fa !== undefined && fa.length === 1 && (fa[0] === "'none'" || fa[0] === "'self'");
-  });
-  // 'strict-dynamic' without a nonce or hash: the Observatory calls such a policy invalid.
-  const strictDynamicWithoutNonce = policies.some((p) => {
-    const s = effectiveSources(p, 'script-src');
-    return (s?.includes("'strict-dynamic'") ?? false) && !s?.some(isNonceOrHash);
-  });
-  // A repeated directive (other than report-uri / report-to) makes the Observatory reject the policy.
-  const repeated = [...new Set(policies.flatMap((p) => p.duplicates))];
-  const repeatedFatal = repeated.filter((d) => d !== 'report-uri' && d !== 'report-to');
   const antiClickjacking = headerPolicies.some((p) => {
     const fa = p.directives.get('frame-ancestors');
     return fa !== undefined && !DANGEROUSLY_BROAD.some((b) => listAllows(fa, b, false));
@@ -363,29 +360,8 @@ export function analyzeCsp(headerValues: readonly string[], reportOnlyValues: re
   if (insecureBaseUri) findings.push(finding('CSP_BASE_URI_MISSING', 'warn', "base-uri is not restricted (it has no fallback to default-src); set base-uri 'none' or 'self'"));
   if (insecureFormAction) findings.push(finding('CSP_FORM_ACTION_MISSING', 'warn', "form-action is not restricted (it has no fallback to default-src); set form-action 'self'"));
 
-  let result: CspAnalysis['result'];
-  if (unsafeInline || dataScripts || broadScript.length > 0 || broadObject.length > 0) result = 'csp-implemented-with-unsafe-inline';
-  else if (insecureActive.length > 0) result = 'csp-implemented-with-insecure-scheme';
-  else if (unsafeEval || allAllowExplicit(policies, 'style-src', "'unsafe-eval'")) result = 'csp-implemented-with-unsafe-eval';
-  else if (insecurePassive.length > 0) result = 'csp-implemented-with-insecure-scheme-in-passive-content-only';
-  else if (styleInline || broadStyle.length > 0) result = 'csp-implemented-with-unsafe-inline-in-style-src-only';
-  else if (defaultNone && formActionLocked) result = 'csp-implemented-with-no-unsafe-default-src-none';
-  else result = 'csp-implemented-with-no-unsafe';
-  if (repeatedFatal.length > 0 || strictDynamicWithoutNonce) result = 'csp-header-invalid';
-  else if (repeated.length > 0 && PASSING_RESULTS.includes(result)) result = 'csp-implemented-but-duplicate-directives';
-  return { result, summary, findings, policies };
-}
-
-/** Results the Observatory counts as a pass; only these give way to csp-implemented-but-duplicate-directives. */
-const PASSING_RESULTS: ReadonlyArray<CspAnalysis['result']> = [
-  'csp-implemented-with-no-unsafe',
-  'csp-implemented-with-no-unsafe-default-src-none',
-  'csp-implemented-with-unsafe-inline-in-style-src-only',
-  'csp-implemented-with-insecure-scheme-in-passive-content-only',
-];
-
-function allAllowExplicit(policies: readonly CspPolicy[], directive: string, keyword: string): boolean {
-  return policies.every((p) => effectiveSources(p, directive)?.includes(keyword) ?? false);
+  // The Observatory-compatible result comes from its merged reading of the policies (csp-score.ts).
+  return { result: score.result, summary, findings, policies, score };
 }
 
 /** Nonce values of policy texts (`'nonce-…'` sources in any directive). */

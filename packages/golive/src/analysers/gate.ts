@@ -107,7 +107,7 @@ export function evaluateGate(analyses: readonly LabelledAnalysis[], policy: Gate
     for (const [t, allowed] of Object.entries(policy.requirements ?? {}) as Array<[ObservatoryTest, readonly string[] | 'pass']>) {
       const r = analysis.tests[t];
       if (r === undefined) continue;
-      const ok = waivedTests.has(t) || (allowed === 'pass' ? r.pass || !r.applicable : allowed.includes(r.result) || !r.applicable);
+      const ok = waivedTests.has(t) || (allowed === 'pass' ? r.modifier >= 0 || !r.applicable : allowed.includes(r.result) || !r.applicable);
       items.push({
         name: `require-${t}${at}`,
         passed: ok,

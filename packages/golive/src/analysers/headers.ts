@@ -1,13 +1,18 @@
 /**
  * The single-header tests: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options,
- * Referrer-Policy, Cross-Origin-Resource-Policy (Observatory-scored), and golive's extra rules that never
- * change the Observatory score: Permissions-Policy, COOP / COEP, Server and X-Powered-By leaks.
+ * Referrer-Policy, Cross-Origin-Resource-Policy, Cross-Origin-Opener-Policy, Cross-Origin-Embedder-Policy
+ * (Observatory-scored), and golive's extra rules that never change the Observatory score:
+ * Permissions-Policy, Server and X-Powered-By leaks.
  */
+import { parseItem, Token } from 'structured-headers';
 import { headerLines } from './html.ts';
 import type { Finding, HeaderMap } from './types.ts';
 
-/** Six months in seconds: the Observatory's HSTS threshold. */
-export const SIX_MONTHS_SECONDS = 15_768_000;
+/**
+ * The Observatory's HSTS threshold: "six months" is 15768000 seconds in its table, but its scanner accepts
+ * 15552000 (180 days), which many sites send; golive follows the scanner.
+ */
+export const SIX_MONTHS_SECONDS = 15_552_000;
 /** One year in seconds: golive's HSTS rule and the preload list's requirement. */
 export const ONE_YEAR_SECONDS = 31_536_000;
 
@@ -20,6 +25,8 @@ export interface HstsPolicy {
 
 /** Parses an HSTS value; returns an error string when it is invalid (RFC 6797: max-age required, no duplicates). */
 export function parseHsts(value: string): HstsPolicy | { error: string } {
+  // Two header lines folded into one value (`max-age=…, max-age=…`): the Observatory rejects it, so do browsers.
+  if (value.includes(',')) return { error: 'the header is set more than once in one value (a comma joins two values)' };
   const seen = new Set<string>();
   let maxAge: number | undefined;
   let includeSubDomains = false;
@@ -80,7 +87,8 @@ export function analyzeHsts(
 
 /** X-Content-Type-Options: only `nosniff` is valid. */
 export function analyzeXcto(headers: HeaderMap): { result: string; findings: Finding[] } {
-  const v = headerLines(headers, 'x-content-type-options')[0];
+  // An empty value is no header at all, as for the Observatory.
+  const v = headerLines(headers, 'x-content-type-options').find((l) => l.trim() !== '');
   const f = (code: string, message: string): Finding => ({ code, severity: 'warn', test: 'x-content-type-options', header: 'x-content-type-options', message });
   if (v === undefined) return { result: 'x-content-type-options-not-implemented', findings: [f('XCTO_MISSING', 'no X-Content-Type-Options: nosniff')] };
   if (v.trim().toLowerCase() !== 'nosniff') return { result: 'x-content-type-options-header-invalid', findings: [f('XCTO_INVALID', `X-Content-Type-Options "${v}" is not nosniff`)] };
@@ -89,7 +97,7 @@ export function analyzeXcto(headers: HeaderMap): { result: string; findings: Fin
 
 /** X-Frame-Options, where an enforced CSP frame-ancestors takes precedence. */
 export function analyzeXfo(headers: HeaderMap, frameAncestorsProtects: boolean, frameAncestors?: readonly string[]): { result: string; findings: Finding[] } {
-  const v = headerLines(headers, 'x-frame-options')[0];
+  const v = headerLines(headers, 'x-frame-options').find((l) => l.trim() !== '');
   const findings: Finding[] = [];
   const f = (code: string, severity: 'error' | 'warn', message: string): Finding => ({ code, severity, test: 'x-frame-options', header: 'x-frame-options', message });
   const norm = v?.trim().toLowerCase();
@@ -144,39 +152,83 @@ export function analyzeReferrerPolicy(headers: HeaderMap, metaValue: string | un
   return { result: 'referrer-policy-unsafe', findings: [f('REFERRER_POLICY_UNSAFE', `Referrer-Policy "${effective}" sends ${what}`)] };
 }
 
-/** Cross-Origin-Resource-Policy (the Observatory's result names: `corp-…`; the first header counts). */
-export function analyzeCorp(headers: HeaderMap): { result: string; findings: Finding[] } {
-  const v = headerLines(headers, 'cross-origin-resource-policy')[0];
-  if (v === undefined) return { result: 'corp-not-implemented', findings: [] };
-  const n = v.trim().toLowerCase();
-  if (n === 'same-origin' || n === 'same-site' || n === 'cross-origin') return { result: `corp-implemented-with-${n}`, findings: [] };
-  return {
-    result: 'corp-header-invalid',
-    findings: [{ code: 'CORP_INVALID', severity: 'warn', test: 'cross-origin-resource-policy', header: 'cross-origin-resource-policy', message: `Cross-Origin-Resource-Policy "${v}" is invalid` }],
-  };
+/** Cross-Origin-Resource-Policy (the Observatory's result names: `corp-…`; a repeated header is invalid). */
+export function analyzeCorp(headers: HeaderMap): { result: string; findings: Finding[]; data: string | null } {
+  const lines = headerLines(headers, 'cross-origin-resource-policy').filter((l) => l.trim() !== '');
+  const v = lines[0];
+  if (v === undefined) return { result: 'corp-not-implemented', findings: [], data: null };
+  const data = v.slice(0, 256).trim().toLowerCase();
+  const f = (message: string): Finding => ({ code: 'CORP_INVALID', severity: 'warn', test: 'cross-origin-resource-policy', header: 'cross-origin-resource-policy', message });
+  if (lines.length > 1) return { result: 'corp-header-invalid', findings: [f(`Cross-Origin-Resource-Policy is sent ${lines.length} times ("${lines.join('", "')}"); browsers ignore a repeated header`)], data };
+  if (data === 'same-origin' || data === 'same-site' || data === 'cross-origin') return { result: `corp-implemented-with-${data}`, findings: [], data };
+  return { result: 'corp-header-invalid', findings: [f(`Cross-Origin-Resource-Policy "${v}" is invalid`)], data };
 }
 
-const COOP_VALUES = new Set(['same-origin', 'same-origin-allow-popups', 'unsafe-none', 'noopener-allow-popups']);
-const COEP_VALUES = new Set(['require-corp', 'credentialless', 'unsafe-none']);
+/** The token of a structured-field item (RFC 8941), or null when the value is not one (parameters are ignored). */
+function structuredToken(value: string): string | null {
+  try {
+    const [bare] = parseItem(value);
+    return bare instanceof Token ? bare.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy, scored since the Observatory's algorithm
+ * version 6. The value is a structured-field token (case-sensitive, parameters such as `report-to`
+ * ignored); a value that does not parse, an unknown policy or a repeated header is invalid.
+ */
+function analyzeCrossOriginPolicy(
+  headers: HeaderMap,
+  header: 'cross-origin-opener-policy' | 'cross-origin-embedder-policy',
+  html: boolean,
+): { result: string; findings: Finding[]; data: string | null; http: boolean } {
+  const coop = header === 'cross-origin-opener-policy';
+  const prefix = coop ? 'coop' : 'coep';
+  const test = header;
+  const name = coop ? 'Cross-Origin-Opener-Policy' : 'Cross-Origin-Embedder-Policy';
+  const lines = headerLines(headers, header).filter((l) => l.trim() !== '');
+  const findings: Finding[] = [];
+  const f = (code: string, message: string) => findings.push({ code, severity: 'warn', test, header, message });
+  const first = lines[0];
+  if (first === undefined) {
+    if (coop && html) f('COOP_MISSING', 'no Cross-Origin-Opener-Policy on an HTML document (same-origin isolates it from cross-origin popups)');
+    return { result: `${prefix}-not-implemented`, findings, data: null, http: false };
+  }
+  const data = first.slice(0, 1024).trim();
+  if (lines.length > 1) {
+    f(coop ? 'COOP_INVALID' : 'COEP_INVALID', `${name} is sent ${lines.length} times; browsers ignore a repeated header`);
+    return { result: `${prefix}-header-invalid`, findings, data, http: true };
+  }
+  const token = structuredToken(data);
+  const known = coop ? ['same-origin', 'same-origin-allow-popups', 'noopener-allow-popups', 'unsafe-none'] : ['require-corp', 'credentialless', 'unsafe-none'];
+  if (token === null || !known.includes(token)) {
+    f(coop ? 'COOP_INVALID' : 'COEP_INVALID', `${name} "${first}" is invalid (expected one of ${known.join(', ')}, lower case)`);
+    return { result: `${prefix}-header-invalid`, findings, data, http: true };
+  }
+  return { result: `${prefix}-implemented-with-${token}`, findings, data, http: true };
+}
+
+/** Cross-Origin-Opener-Policy (`coop-…` results). */
+export function analyzeCoop(headers: HeaderMap, html: boolean): { result: string; findings: Finding[]; data: string | null; http: boolean } {
+  return analyzeCrossOriginPolicy(headers, 'cross-origin-opener-policy', html);
+}
+
+/** Cross-Origin-Embedder-Policy (`coep-…` results). */
+export function analyzeCoep(headers: HeaderMap): { result: string; findings: Finding[]; data: string | null; http: boolean } {
+  return analyzeCrossOriginPolicy(headers, 'cross-origin-embedder-policy', false);
+}
+
 const VERSION = /\d+\.\d+/;
 
 /**
- * golive's extra rules (never part of the Observatory score): COOP / COEP values, Permissions-Policy
- * presence and syntax, and software versions leaked by Server and X-Powered-By.
- * @param html whether the response is an HTML document (COOP and Permissions-Policy matter for documents)
+ * golive's extra rules (never part of the Observatory score): Permissions-Policy presence and syntax, and
+ * software versions leaked by Server and X-Powered-By.
+ * @param html whether the response is an HTML document (Permissions-Policy matters for documents)
  */
 export function analyzeExtras(headers: HeaderMap, html: boolean): Finding[] {
   const out: Finding[] = [];
-  const coop = headerLines(headers, 'cross-origin-opener-policy')[0];
-  if (coop === undefined) {
-    if (html) out.push({ code: 'COOP_MISSING', severity: 'warn', header: 'cross-origin-opener-policy', message: 'no Cross-Origin-Opener-Policy on an HTML document (same-origin isolates it from cross-origin popups)' });
-  } else if (!COOP_VALUES.has(coop.split(';')[0]?.trim().toLowerCase() ?? '')) {
-    out.push({ code: 'COOP_INVALID', severity: 'warn', header: 'cross-origin-opener-policy', message: `Cross-Origin-Opener-Policy "${coop}" is invalid` });
-  }
-  const coep = headerLines(headers, 'cross-origin-embedder-policy')[0];
-  if (coep !== undefined && !COEP_VALUES.has(coep.split(';')[0]?.trim().toLowerCase() ?? '')) {
-    out.push({ code: 'COEP_INVALID', severity: 'warn', header: 'cross-origin-embedder-policy', message: `Cross-Origin-Embedder-Policy "${coep}" is invalid` });
-  }
   const pp = headerLines(headers, 'permissions-policy');
   if (pp.length === 0) {
     if (html) out.push({ code: 'PERMISSIONS_POLICY_MISSING', severity: 'warn', header: 'permissions-policy', message: 'no Permissions-Policy on an HTML document (e.g. camera=(), microphone=(), geolocation=())' });

@@ -19,6 +19,8 @@ export {
 } from './csp.ts';
 export { evaluateGate, type GateItem, type GatePolicy, type LabelledAnalysis, parseGrade, type Waiver, waiverExpired } from './gate.ts';
 export {
+  analyzeCoep,
+  analyzeCoop,
   analyzeCorp,
   analyzeExtras,
   analyzeHsts,
@@ -32,7 +34,9 @@ export {
 } from './headers.ts';
 export { isHtml, metaCspPolicies, metaReferrerPolicy } from './html.ts';
 export { analyzeRedirection } from './redirection.ts';
+export { type CspScore, type ObservatoryCspPolicy, scoreCsp } from './csp-score.ts';
 export {
+  ALGORITHM_VERSION,
   GRADE_CHART,
   GRADES,
   type Grade,
@@ -42,8 +46,10 @@ export {
   modifierOf,
   OBSERVATORY_TESTS,
   type ObservatoryTest,
+  PASSING_RESULTS,
+  passes,
   SCORE_TABLE,
   scoreOf,
 } from './scoring.ts';
-export { analyzeSri } from './sri.ts';
+export { analyzeSri, type SriScriptData } from './sri.ts';
 export type * from './types.ts';

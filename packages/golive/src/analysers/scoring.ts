@@ -17,7 +17,16 @@ export const OBSERVATORY_TESTS = [
   'x-content-type-options',
   'x-frame-options',
   'cross-origin-resource-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-embedder-policy',
 ] as const;
+
+/**
+ * The version of the Observatory's scoring algorithm these tables follow. Version 5 gave
+ * `X-Frame-Options: DENY / SAMEORIGIN` +5; version 6 added the Cross-Origin-Opener-Policy and
+ * Cross-Origin-Embedder-Policy tests and made a repeated Cross-Origin-Resource-Policy header invalid.
+ */
+export const ALGORITHM_VERSION = 6;
 
 /** One of the Observatory's tests. */
 export type ObservatoryTest = (typeof OBSERVATORY_TESTS)[number];
@@ -97,7 +106,7 @@ export const SCORE_TABLE = {
   },
   'x-frame-options': {
     'x-frame-options-implemented-via-csp': 5,
-    'x-frame-options-sameorigin-or-deny': 0,
+    'x-frame-options-sameorigin-or-deny': 5,
     'x-frame-options-allow-from-origin': 0,
     'x-frame-options-not-implemented': -20,
     'x-frame-options-header-invalid': -20,
@@ -109,7 +118,69 @@ export const SCORE_TABLE = {
     'corp-not-implemented': 0,
     'corp-header-invalid': -5,
   },
+  'cross-origin-opener-policy': {
+    'coop-implemented-with-same-origin': 10,
+    'coop-implemented-with-same-origin-allow-popups': 10,
+    'coop-implemented-with-noopener-allow-popups': 10,
+    'coop-implemented-with-unsafe-none': 0,
+    'coop-not-implemented': 0,
+    'coop-header-invalid': -5,
+  },
+  'cross-origin-embedder-policy': {
+    'coep-implemented-with-require-corp': 10,
+    'coep-implemented-with-credentialless': 10,
+    'coep-implemented-with-unsafe-none': 0,
+    'coep-not-implemented': 0,
+    'coep-header-invalid': -5,
+  },
 } as const satisfies Record<ObservatoryTest, Record<string, number>>;
+
+/**
+ * Results for which the Observatory sets a test's `pass` flag. It is not "no penalty": e.g.
+ * `csp-implemented-with-insecure-scheme-in-passive-content-only` (-10) passes, `cookies-secure-with-httponly-sessions`
+ * passes while `csp-implemented-with-unsafe-eval` does not.
+ */
+export const PASSING_RESULTS: { readonly [T in ObservatoryTest]: ReadonlyArray<keyof (typeof SCORE_TABLE)[T]> } = {
+  'content-security-policy': [
+    'csp-implemented-with-no-unsafe',
+    'csp-implemented-with-no-unsafe-default-src-none',
+    'csp-implemented-with-unsafe-inline-in-style-src-only',
+    'csp-implemented-with-insecure-scheme-in-passive-content-only',
+    'csp-implemented-but-duplicate-directives',
+  ],
+  cookies: ['cookies-not-found', 'cookies-secure-with-httponly-sessions-and-samesite', 'cookies-secure-with-httponly-sessions'],
+  'cross-origin-resource-sharing': [
+    'cross-origin-resource-sharing-not-implemented',
+    'cross-origin-resource-sharing-implemented-with-public-access',
+    'cross-origin-resource-sharing-implemented-with-restricted-access',
+  ],
+  redirection: ['redirection-to-https', 'redirection-all-redirects-preloaded', 'redirection-not-needed-no-http'],
+  'referrer-policy': ['referrer-policy-private', 'referrer-policy-not-implemented'],
+  'strict-transport-security': ['hsts-implemented-max-age-at-least-six-months', 'hsts-preloaded'],
+  'subresource-integrity': [
+    'sri-implemented-and-all-scripts-loaded-securely',
+    'sri-implemented-and-external-scripts-loaded-securely',
+    'sri-not-implemented-response-not-html',
+    'sri-not-implemented-but-all-scripts-loaded-from-secure-origin',
+    'sri-not-implemented-but-no-scripts-loaded',
+  ],
+  'x-content-type-options': ['x-content-type-options-nosniff'],
+  'x-frame-options': ['x-frame-options-implemented-via-csp', 'x-frame-options-sameorigin-or-deny', 'x-frame-options-allow-from-origin'],
+  'cross-origin-resource-policy': ['corp-implemented-with-same-origin', 'corp-implemented-with-same-site', 'corp-implemented-with-cross-origin', 'corp-not-implemented'],
+  'cross-origin-opener-policy': [
+    'coop-implemented-with-same-origin',
+    'coop-implemented-with-same-origin-allow-popups',
+    'coop-implemented-with-noopener-allow-popups',
+    'coop-implemented-with-unsafe-none',
+    'coop-not-implemented',
+  ],
+  'cross-origin-embedder-policy': ['coep-implemented-with-require-corp', 'coep-implemented-with-credentialless', 'coep-implemented-with-unsafe-none', 'coep-not-implemented'],
+};
+
+/** Whether the Observatory sets the `pass` flag of a test for a result. */
+export function passes(test: ObservatoryTest, result: string): boolean {
+  return (PASSING_RESULTS[test] as readonly string[]).includes(result);
+}
 
 /** A result name of a given test. */
 export type ResultName<T extends ObservatoryTest = ObservatoryTest> = T extends ObservatoryTest ? keyof (typeof SCORE_TABLE)[T] & string : never;

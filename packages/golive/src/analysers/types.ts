@@ -70,6 +70,9 @@ export interface Finding {
   message: string;
 }
 
+/** Plain JSON data a test reports (the parsed values it judged). */
+export type TestDataValue = string | number | boolean | null | TestDataValue[] | { [key: string]: TestDataValue };
+
 /** The outcome of one Observatory test. */
 export interface TestResult {
   test: ObservatoryTest;
@@ -77,12 +80,21 @@ export interface TestResult {
   result: string;
   /** Score modifier (0 when not applicable). */
   modifier: number;
-  /** Whether the result carries no penalty. */
+  /**
+   * The Observatory's pass flag for the result (not the same as "no penalty": e.g.
+   * `csp-implemented-with-insecure-scheme-in-passive-content-only` passes at -10; false when not applicable).
+   */
   pass: boolean;
   /** False when the test does not apply (https-only test on a loopback http target) or was not evaluated. */
   applicable: boolean;
   /** One sentence explaining the result. */
   description: string;
+  /**
+   * What the test parsed, with the Observatory's field names (camelCase): e.g. the merged CSP per directive,
+   * `numPolicies`, the HSTS `maxAge` / `includeSubDomains` / `preload`, each cookie's attributes (never its
+   * value), the Referrer-Policy sources `http` / `meta`, the redirection `route`.
+   */
+  data: { [key: string]: TestDataValue };
 }
 
 /** What the CSP analysis found (combined over every enforced policy). */
@@ -124,4 +136,12 @@ export interface SecurityAnalysis {
   csp: CspSummary;
   /** Whether the https-only tests applied. */
   httpsApplicable: boolean;
+  /** The version of the Observatory's scoring algorithm the score follows. */
+  algorithmVersion: number;
+  /** Tests whose pass flag is set / not set, and how many tests there are (the Observatory's scan fields). */
+  testsPassed: number;
+  testsFailed: number;
+  testsQuantity: number;
+  /** The response headers, names lower case, repeated headers joined with `, `, credentials redacted. */
+  responseHeaders: Record<string, string>;
 }

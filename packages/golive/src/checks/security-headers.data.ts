@@ -1,8 +1,8 @@
 /** The `data` of a `security-headers` result (type only). */
 import type { Json } from '../core/result.ts';
 
-/** One scored test of the grade. */
-export type SecurityTestData = { result: string; modifier: number; pass: boolean; applicable: boolean };
+/** One scored test of the grade: the Observatory's result, modifier and pass flag, and what the test parsed. */
+export type SecurityTestData = { result: string; modifier: number; pass: boolean; applicable: boolean; data?: { [key: string]: Json } };
 
 /** One finding, with the path it was seen on. */
 export type SecurityFindingData = { path: string; code: string; severity: string; message: string };
@@ -20,6 +20,11 @@ export type SecurityHeadersData = {
   minGrade?: string;
   httpsApplicable?: boolean;
   tests?: { [test: string]: SecurityTestData };
+  /** The Observatory scoring algorithm version the grade follows, and its scan counters. */
+  algorithmVersion?: number;
+  testsPassed?: number;
+  testsFailed?: number;
+  testsQuantity?: number;
   paths?: Json;
   findings?: SecurityFindingData[];
 };

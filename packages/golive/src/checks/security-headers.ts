@@ -13,7 +13,8 @@ import { DEFAULT_PROBE_ORIGIN } from '../analysers/cors.ts';
 import { staticNonceFinding } from '../analysers/csp.ts';
 import { evaluateGate, type LabelledAnalysis } from '../analysers/gate.ts';
 import { headerLines } from '../analysers/html.ts';
-import { GRADES, OBSERVATORY_TESTS, type ObservatoryTest, SCORE_TABLE } from '../analysers/scoring.ts';
+import { toObservatoryResponse } from '../analysers/observatory-output.ts';
+import { ALGORITHM_VERSION, GRADES, OBSERVATORY_TESTS, type ObservatoryTest, SCORE_TABLE } from '../analysers/scoring.ts';
 import type { CorsProbeRecord, RedirectionRecord, SecurityAnalysis } from '../analysers/types.ts';
 import type { Json, Observation } from '../core/result.ts';
 import { type HttpExchange, type HttpResponse, describeExchange } from '../http/client.ts';
@@ -94,6 +95,12 @@ const options = z
       .describe('auto: https-only tests are not applicable to a plain http target on a loopback host, required elsewhere.'),
     hstsPreloaded: z.boolean().default(false).describe('The host is on the HSTS preload list (golive cannot fetch the list).'),
     hstsMinMaxAgeSeconds: z.number().int().min(0).default(31_536_000).describe("golive's HSTS rule: minimum max-age in seconds."),
+    observatoryOutput: z
+      .union([z.boolean(), z.string().min(1)])
+      .default(false)
+      .describe(
+        "Write the analysis of / as the HTTP Observatory's v2 analyze response (JSON): true for security/<check id>.observatory.json, or an artifact path.",
+      ),
     timeoutMs: requestTimeoutOption(5000),
     maxBodyBytes: maxBodyBytesOption(512 * 1024),
     headers: headersOption(),
@@ -176,7 +183,7 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
       tables: [
         {
           id: 'score',
-          title: 'Score table (HTTP Observatory tests)',
+          title: `Score table (HTTP Observatory tests${data.algorithmVersion === undefined ? '' : `, scoring algorithm ${data.algorithmVersion}`})`,
           columns: ['test', 'result', 'modifier', 'pass'],
           rows: Object.entries(tests).map(([name, t]) => [name, t.result, t.modifier, t.pass]),
         },
@@ -339,14 +346,35 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
     const tests: NonNullable<SecurityHeadersData['tests']> = {};
     for (const t of OBSERVATORY_TESTS) {
       const r = analysis.tests[t];
-      tests[t] = { result: r.result, modifier: r.modifier, pass: r.pass, applicable: r.applicable };
+      tests[t] = { result: r.result, modifier: r.modifier, pass: r.pass, applicable: r.applicable, data: r.data };
     }
     data.tests = tests;
+    data.algorithmVersion = ALGORITHM_VERSION;
+    data.testsPassed = analysis.testsPassed;
+    data.testsFailed = analysis.testsFailed;
+    data.testsQuantity = analysis.testsQuantity;
     data.paths = pathsData;
     data.findings = labelled.flatMap(({ label, analysis: a }) => a.findings.map((f) => ({ path: label, code: f.code, severity: opts.rules[f.code] ?? f.severity, message: f.message })));
     const worst = labelled.reduce((w, l) => (l.analysis.score < w.analysis.score ? l : w), labelled[0] ?? { label: '/', analysis });
     const failedCount = observations.filter((o) => !o.passed && (o.severity ?? 'error') === 'error').length;
+    const artifacts: string[] = [];
+    if (opts.observatoryOutput !== false) {
+      const path = opts.observatoryOutput === true ? `security/${ctx.id.replace(/[^A-Za-z0-9._-]/g, '_')}.observatory.json` : opts.observatoryOutput;
+      const doc = toObservatoryResponse(analysis, new Date(ctx.clock.now()).toISOString());
+      try {
+        artifacts.push(await ctx.artifacts.write(path, `${JSON.stringify(doc, null, 2)}\n`));
+      } catch (e) {
+        observations.push(
+          observe('observatory-output', false, `${path} written`, 'write failed', {
+            severity: 'warn',
+            code: 'OBSERVATORY_OUTPUT_WRITE',
+            message: `could not write the Observatory-compatible output ${path}: ${ctx.redactor.redact(String((e as Error).message ?? e))}`,
+          }),
+        );
+      }
+    }
     return {
+      ...(artifacts.length > 0 ? { artifacts } : {}),
       observations,
       metrics: { statusCode: ex.status, grade: analysis.grade, score: analysis.score, worstGrade: worst.analysis.grade, failedFindings: failedCount },
       data,

@@ -5,7 +5,7 @@ import { analyzeCookies, parseSetCookie, splitSetCookie } from '../../src/analys
 describe('parseSetCookie', () => {
   it('reads attributes case-insensitively', () => {
     const c = parseSetCookie('sid=abc; Path=/; SECURE; httponly; SameSite=LAX; Max-Age=60');
-    assert.deepEqual(c, { name: 'sid', secure: true, httpOnly: true, sameSite: 'lax', sameSiteRaw: 'LAX', path: '/', session: false });
+    assert.deepEqual(c, { name: 'sid', secure: true, httpOnly: true, sameSite: 'lax', sameSiteRaw: 'LAX', path: '/', session: false, maxAge: 60 });
   });
   it('splits joined lines without breaking Expires dates', () => {
     const lines = splitSetCookie('a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Secure, b=2; HttpOnly');

@@ -73,17 +73,22 @@ describe('Subresource Integrity', () => {
   const cases: Array<[string, string | undefined, boolean, string, string[]]> = [
     ['not HTML', '{"a":1}', false, 'sri-not-implemented-response-not-html', []],
     ['no scripts', '<html><body>hi</body></html>', true, 'sri-not-implemented-but-no-scripts-loaded', []],
-    ['inline script only', '<script>var a</script>', true, 'sri-not-implemented-but-no-scripts-loaded', []],
+    ['inline script only', '<script>var a</script>', true, 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', []],
     ['same-origin scripts', '<script src="/app.js"></script><script src="https://example.com/b.js"></script>', true, 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', []],
     ['external with integrity', '<script src="/a.js"></script><script src="https://cdn.example/x.js" integrity="sha384-abc" crossorigin="anonymous"></script>', true, 'sri-implemented-and-external-scripts-loaded-securely', []],
     ['every script with integrity', '<script src="/a.js" integrity="sha384-a"></script><script src="https://cdn.example/x.js" integrity="sha384-abc"></script>', true, 'sri-implemented-and-all-scripts-loaded-securely', []],
     ['external without integrity', '<script src="https://cdn.example/x.js"></script>', true, 'sri-not-implemented-but-external-scripts-loaded-securely', ['SRI_MISSING']],
     ['external over http with integrity', '<script src="http://cdn.example/x.js" integrity="sha384-abc"></script>', true, 'sri-implemented-but-external-scripts-not-loaded-securely', ['SRI_INSECURE_SCRIPT']],
     ['external over http without integrity', "<script src='http://cdn.example/x.js'></script>", true, 'sri-not-implemented-and-external-scripts-not-loaded-securely', ['SRI_INSECURE_SCRIPT']],
-    ['protocol-relative inherits https', '<script src="/a.js"></script><script src="//cdn.example/x.js" integrity="sha384-abc"></script>', true, 'sri-implemented-and-external-scripts-loaded-securely', []],
+    ['protocol-relative is insecure', '<script src="/a.js"></script><script src="//cdn.example/x.js" integrity="sha384-abc"></script>', true, 'sri-implemented-but-external-scripts-not-loaded-securely', ['SRI_INSECURE_SCRIPT']],
+    ['protocol-relative to the same host is insecure too', '<script src="//example.com/x.js"></script>', true, 'sri-not-implemented-and-external-scripts-not-loaded-securely', ['SRI_INSECURE_SCRIPT']],
+    ['same registrable domain is same-origin', '<script src="https://static.example.com/x.js"></script>', true, 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', []],
+    ['same registrable domain over http is same-origin too', '<script src="http://static.example.com/x.js"></script>', true, 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', []],
+    ['same-origin script with integrity earns the bonus', '<script src="/a.js" integrity="sha384-a"></script>', true, 'sri-implemented-and-all-scripts-loaded-securely', []],
+    ['a sibling under a public suffix is another site', '<script src="https://other.github.io/x.js"></script>', true, 'sri-not-implemented-but-external-scripts-loaded-securely', ['SRI_MISSING']],
     ['commented-out script does not count', '<!-- <script src="http://cdn.example/x.js"></script> -->', true, 'sri-not-implemented-but-no-scripts-loaded', []],
     ['an unterminated comment hides the rest', '<script src="/a.js"></script><!-- <script src="http://cdn.example/x.js"></script>', true, 'sri-not-implemented-but-all-scripts-loaded-from-secure-origin', []],
-    ['attributes in any case and quotes', "<SCRIPT SRC=https://cdn.example/x.js INTEGRITY='sha384-abc'></SCRIPT>", true, 'sri-implemented-and-all-scripts-loaded-securely', []],
+    ['attributes in any case and quotes', "<SCRIPT SRC=https://cdn.example/x.js INTEGRITY='sha384-abc'></SCRIPT>", true, 'sri-implemented-and-external-scripts-loaded-securely', []],
   ];
   for (const [name, html, isHtml, result, codes] of cases) {
     it(name, () => {

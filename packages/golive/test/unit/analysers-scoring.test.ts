@@ -73,8 +73,8 @@ describe('https-only tests on loopback', () => {
 describe('well-known header sets (documented in docs/security-grades.md)', () => {
   const expected: Record<string, [number, string]> = {
     'strict API (default-src none, HSTS 2 years, nosniff, no-referrer, CORP)': [130, 'A+'],
-    'helmet defaults over https': [120, 'A+'],
-    'helmet defaults, plain http on loopback': [120, 'A+'],
+    'helmet defaults over https': [130, 'A+'],
+    'helmet defaults, plain http on loopback': [130, 'A+'],
     "helmet defaults with PHP's session cookie readable by scripts (no HttpOnly)": [70, 'B'],
     'Debian nginx default site over https (no security header)': [10, 'F'],
     "stage 4 seed's passing CSP only: default-src * 'unsafe-inline' 'unsafe-eval'": [55, 'C'],
