@@ -376,7 +376,8 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
     return {
       ...(artifacts.length > 0 ? { artifacts } : {}),
       observations,
-      metrics: { statusCode: ex.status, grade: analysis.grade, score: analysis.score, worstGrade: worst.analysis.grade, failedFindings: failedCount },
+      // algorithmVersion is a metric too: a baseline compares score and grade only when it is equal on both sides.
+      metrics: { statusCode: ex.status, grade: analysis.grade, score: analysis.score, algorithmVersion: ALGORITHM_VERSION, worstGrade: worst.analysis.grade, failedFindings: failedCount },
       data,
       summary: `grade ${analysis.grade} (${analysis.score}) on /${worst.label !== '/' ? `, ${worst.analysis.grade} on ${worst.label}` : ''}${failedCount ? `; ${failedCount} failing` : ''}`,
     };
