@@ -99,7 +99,7 @@ const checks: CheckResult[] = [
   { ...base, id: 'load', kind: 'load', title: 'Load test', status: 'pass', observations: [], metrics, summary: `${REQUESTS} responses`, data, presentation },
 ];
 const report: Report = {
-  schemaVersion: '1.0.0',
+  schemaVersion: '1.1.0',
   tool: { name: 'golive', version: 'bench' },
   runId: 'bench',
   startedAt: new Date(0).toISOString(),
@@ -107,6 +107,8 @@ const report: Report = {
   durationMs: SECONDS * 1000,
   target: { baseUrl: 'http://127.0.0.1:8080', managed: false },
   source: 'bench',
+  label: 'bench',
+  release: null,
   verdict: 'GO',
   exitCode: 0,
   totals: computeTotals(checks),

@@ -489,10 +489,11 @@ export const loadCheck = defineCheck({
   options,
   defaultTimeoutMs: 600_000,
   metrics: {
-    p95Ms: { direction: 'lower', tolerance: 0.2, unit: 'ms' },
-    p99Ms: { direction: 'lower', tolerance: 0.3, unit: 'ms' },
+    p95Ms: { direction: 'lower', tolerance: 0.2, minDelta: 5, unit: 'ms' },
+    p99Ms: { direction: 'lower', tolerance: 0.3, minDelta: 10, unit: 'ms' },
     requestsPerSec: { direction: 'higher', tolerance: 0.2, unit: 'req/s' },
-    errorRate: { direction: 'lower', tolerance: 0 },
+    // 0.1 percentage point: one failed request in a few thousand is not a regression of its own.
+    errorRate: { direction: 'lower', tolerance: 0, minDelta: 0.001 },
   },
   // Load against a write route creates records and spends rate budget.
   mutates: (o) => !['GET', 'HEAD', 'OPTIONS'].includes(o.request.method.toUpperCase()),

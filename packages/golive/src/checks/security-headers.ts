@@ -168,7 +168,12 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
   // `/`, the 404 probe and the CORS probes, then each configured path.
   timeoutFor: (o) => sequentialTimeoutMs(30_000, 4 + o.paths.length, o.timeoutMs),
   requestTimeoutOption: 'timeoutMs',
-  metrics: { score: { direction: 'higher', tolerance: 0 }, grade: { direction: 'equal', tolerance: 0 } },
+  // Score and grade compare only under the same scoring algorithm (`algorithmVersion`): another version is
+  // another scale. Any lower score or grade is a regression: both are deterministic for the same headers.
+  metrics: {
+    score: { direction: 'higher', tolerance: 0, comparableWhenEqual: ['algorithmVersion'] },
+    grade: { direction: 'higher', tolerance: 0, levels: [...GRADES].reverse(), comparableWhenEqual: ['algorithmVersion'] },
+  },
   present({ data }) {
     if (!data) return {};
     if (data.grade === undefined) return {};
@@ -371,7 +376,8 @@ export const securityHeadersCheck = defineCheck<typeof options, SecurityHeadersD
     return {
       ...(artifacts.length > 0 ? { artifacts } : {}),
       observations,
-      metrics: { statusCode: ex.status, grade: analysis.grade, score: analysis.score, worstGrade: worst.analysis.grade, failedFindings: failedCount },
+      // algorithmVersion is a metric too: a baseline compares score and grade only when it is equal on both sides.
+      metrics: { statusCode: ex.status, grade: analysis.grade, score: analysis.score, algorithmVersion: ALGORITHM_VERSION, worstGrade: worst.analysis.grade, failedFindings: failedCount },
       data,
       summary: `grade ${analysis.grade} (${analysis.score}) on /${worst.label !== '/' ? `, ${worst.analysis.grade} on ${worst.label}` : ''}${failedCount ? `; ${failedCount} failing` : ''}`,
     };

@@ -108,6 +108,21 @@ export interface MetricSpec {
   readonly direction: 'lower' | 'higher' | 'equal';
   /** Relative change tolerated before a regression is reported (0.2 = 20 %); 0 for `equal`. */
   readonly tolerance: number;
+  /**
+   * Absolute change that is never a regression, whatever the relative one (5 for a latency in ms: 1 ms → 3 ms on
+   * loopback is noise, not +200 %). Default 0.
+   */
+  readonly minDelta?: number;
+  /**
+   * For a metric whose values are words (a letter grade): its values from worst to best. They compare by
+   * position with `direction`; a value outside the list is not compared.
+   */
+  readonly levels?: readonly string[];
+  /**
+   * Metrics that must be equal in both results for this one to be compared (a scoring algorithm's version: a
+   * grade under another algorithm is another scale). A metric missing from both results counts as equal.
+   */
+  readonly comparableWhenEqual?: readonly string[];
   readonly unit?: string;
 }
 

@@ -27,6 +27,11 @@ export const GATE_OPTIONS = {
   insecure: { type: 'boolean' },
   'allow-mutation': { type: 'boolean' },
   stage: { type: 'string', short: 's', multiple: true },
+  label: { type: 'string' },
+  release: { type: 'string' },
+  history: { type: 'string' },
+  baseline: { type: 'string' },
+  'baseline-level': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -45,6 +50,11 @@ export const GATE_OPTIONS_HELP = `Options:
       --insecure          Do not verify the target's TLS certificate (loud warning; sets target.tls.rejectUnauthorized: false)
       --allow-mutation    Let checks that change the target state run against a non-local target (never with EXPECT_LIVE=1)
   -s, --stage <name>      Run only this stage (repeatable)
+      --label <text>      Run label in the report and the history (default: the config source, plus the --stage names)
+      --release <text>    Release of the target (default: git describe --always --dirty in a git repository)
+      --history <dir>     Add the run to this run history (runs/, history.json, index.html with trends)
+      --baseline <path>   Compare with this report.json, or a history's last GO run (default: the --history's)
+      --baseline-level <level>  warn (default: regressions reported), error (regressions gate) or off
   -v, --verbose           Show every observation and every progress event
   -q, --quiet             No progress: only the final table, the evidence and the verdict
   -h, --help              Show this help

@@ -24,6 +24,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Run the stages of a config (or a preset) and decide GO / NO-GO',
     load: async () => (await import('./run.ts')).runCommand,
   },
+  diff: {
+    summary: 'Compare two reports (baseline, then run) and print each regression; exit 1 on a regression',
+    load: async () => (await import('./diff.ts')).diffCommand,
+  },
   init: {
     summary: 'Write a commented starter golive.config.mts (never overwrites)',
     load: async () => (await import('./init.ts')).initCommand,

@@ -17,7 +17,10 @@ import { renderConsole, renderProgressLine, useColor } from '../reporters/consol
 import { writeReports } from '../reporters/index.ts';
 import { renderMarkdown } from '../reporters/markdown.ts';
 import type { RunEvent } from '../runner/events.ts';
-import { buildRedactor, runGate } from '../runner/run-gate.ts';
+import { buildRedactor, defaultLabel, runGate } from '../runner/run-gate.ts';
+import { INDEX_FILE, recordRun } from '../history/store.ts';
+import { HTML_REPORT_FILE } from '../reporters/html.ts';
+import { baselineFor, gitRelease } from './history-run.ts';
 import { parseDuration, parseHeaders, parseReporters } from './args.ts';
 import type { CliIo } from './io.ts';
 import { outputDirProblem } from './out-dir.ts';
@@ -37,6 +40,11 @@ export interface GateFlags {
   insecure?: boolean | undefined;
   'allow-mutation'?: boolean | undefined;
   stage?: string[] | undefined;
+  label?: string | undefined;
+  release?: string | undefined;
+  history?: string | undefined;
+  baseline?: string | undefined;
+  'baseline-level'?: string | undefined;
   verbose?: boolean | undefined;
   quiet?: boolean | undefined;
 }
@@ -72,6 +80,14 @@ export async function resolveFromFlags(flags: GateFlags, io: CliIo, defaults: { 
   const tls = tlsFlags(flags, io.cwd);
   if (tls) cli.tls = tls;
   if (flags['allow-mutation']) cli.allowMutation = true;
+  if (flags.label !== undefined) cli.label = flags.label;
+  if (flags.release !== undefined) cli.release = flags.release;
+  if (flags.history !== undefined) cli.historyDir = flags.history;
+  if (flags.baseline !== undefined) cli.baselineFrom = flags.baseline;
+  if (flags['baseline-level'] !== undefined) {
+    if (!['error', 'warn', 'off'].includes(flags['baseline-level'])) throw new UsageError(`--baseline-level: expected error, warn or off, got "${flags['baseline-level']}"`);
+    cli.baselineLevel = flags['baseline-level'];
+  }
 
   const configPath = flags.config ?? findConfigFile(io.cwd);
   const file = configPath ? await loadConfigFile(configPath, io.cwd, configLoadTimeoutMs(io.env)) : undefined;
@@ -145,6 +161,13 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
   const outProblem = outputDirProblem(outDir);
   if (outProblem) throw new UsageError(`--out: ${outProblem}`);
   const compatDir = config.out ? resolve(io.cwd, config.out) : io.cwd;
+  const historyDir = config.history ? resolve(io.cwd, config.history.dir) : undefined;
+  const historyProblem = historyDir ? outputDirProblem(historyDir) : undefined;
+  if (historyProblem) throw new UsageError(`--history: ${historyProblem}`);
+  // The row key of a history: the label (what was run) and the release (of what); both in report.json.
+  const label = config.label ?? defaultLabel(config.source, config.stages.map((s) => s.name), flags.stage);
+  const release = config.release ?? (await gitRelease(io.cwd, io.env));
+  const baseline = await baselineFor(config, label, io.cwd);
   let report: Awaited<ReturnType<typeof runGate>>;
   try {
     report = await runGate(config, {
@@ -153,6 +176,9 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
       cwd: io.cwd,
       onEvent,
       redactor,
+      label,
+      release,
+      ...(baseline ? { baseline } : {}),
       ...(flags.stage?.length ? { stages: flags.stage } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
     });
@@ -179,6 +205,20 @@ export async function executeGate(config: ResolvedConfig, flags: GateFlags, io: 
     } catch (err) {
       written.failures.push({ path: stepSummary, message: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
     }
+  }
+  // The history after the reports: the run's HTML report, when written, is copied into it.
+  if (historyDir && config.history) {
+    const html = resolve(outDir, HTML_REPORT_FILE);
+    const recorded = await recordRun(report, {
+      dir: historyDir,
+      keep: config.history.keep,
+      kinds: config.kinds,
+      redactor,
+      htmlReport: written.written.includes(html) ? { dir: outDir, file: HTML_REPORT_FILE } : undefined,
+    });
+    const index = resolve(historyDir, INDEX_FILE);
+    if (recorded.written.includes(index)) written.written.push(index);
+    for (const p of recorded.problems) io.stderr.write(`golive: GOLIVE_ERR_HISTORY: ${inertText(redactor.redact(p))}\n`);
   }
   if (consoleOn) io.stdout.write(redactor.redact(renderConsole(report, opts)));
   // In GitHub Actions, failing checks become workflow annotations (escaped so target text cannot act as a command).

@@ -24,6 +24,12 @@ export const TARGET_ENV_VARIABLES: ReadonlyArray<{ names: string[]; sets: string
   { names: ['GOLIVE_CONFIG_TIMEOUT_MS'], sets: 'how long a .ts / .js config may take to load (default 10000 ms)' },
   { names: ['GOLIVE_OUT'], sets: 'out' },
   { names: ['GOLIVE_REPORTERS'], sets: 'reporters (comma-separated)' },
+  { names: ['GOLIVE_LABEL'], sets: 'label (the run label of the report and the run history)' },
+  { names: ['GOLIVE_RELEASE'], sets: 'release (the release of the target; default `git describe --always --dirty`)' },
+  { names: ['GOLIVE_HISTORY'], sets: 'history.dir (write each run into this run history)' },
+  { names: ['GOLIVE_HISTORY_KEEP'], sets: 'history.keep (how many runs the history keeps)' },
+  { names: ['GOLIVE_BASELINE'], sets: 'baseline.from (a report.json or a history directory to compare with)' },
+  { names: ['GOLIVE_BASELINE_LEVEL'], sets: 'baseline.level (`warn`, `error` or `off`)' },
   { names: ['GOLIVE_HOME_API', 'HOME_API'], sets: 'stage3 preset: HOME_API of the release gate command (default 1)' },
   { names: ['GOLIVE_RELEASE_GATE_COMMAND'], sets: 'stage3 preset: the release gate command run as its last stage' },
 ];
@@ -98,6 +104,12 @@ export interface EnvOverrides {
   preset?: string;
   out?: string;
   reporters?: string[];
+  label?: string;
+  release?: string;
+  historyDir?: string;
+  historyKeep?: number;
+  baselineFrom?: string;
+  baselineLevel?: string;
 }
 
 /** Reads the config overrides from the environment; a malformed value is a config error naming the variable. */
@@ -125,6 +137,25 @@ export function readEnvOverrides(env: Env): EnvOverrides {
   if (out) o.out = out.value;
   const reporters = firstEnv(env, ['GOLIVE_REPORTERS']);
   if (reporters) o.reporters = reporters.value.split(',').map((r) => r.trim()).filter(Boolean);
+  const label = firstEnv(env, ['GOLIVE_LABEL']);
+  if (label) o.label = label.value;
+  const release = firstEnv(env, ['GOLIVE_RELEASE']);
+  if (release) o.release = release.value;
+  const history = firstEnv(env, ['GOLIVE_HISTORY']);
+  if (history) o.historyDir = history.value;
+  const keep = firstEnv(env, ['GOLIVE_HISTORY_KEEP']);
+  if (keep) {
+    const v = Number(keep.value);
+    if (Number.isInteger(v) && v > 0) o.historyKeep = v;
+    else issues.push({ path: `env.${keep.name}`, message: `expected a positive whole number of runs, got "${keep.value}"` });
+  }
+  const baseline = firstEnv(env, ['GOLIVE_BASELINE']);
+  if (baseline) o.baselineFrom = baseline.value;
+  const baselineLevel = firstEnv(env, ['GOLIVE_BASELINE_LEVEL']);
+  if (baselineLevel) {
+    if (['error', 'warn', 'off'].includes(baselineLevel.value)) o.baselineLevel = baselineLevel.value;
+    else issues.push({ path: `env.${baselineLevel.name}`, message: `expected error, warn or off, got "${baselineLevel.value}"` });
+  }
   if (issues.length > 0) throw new ConfigError(`invalid environment: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   return o;
 }

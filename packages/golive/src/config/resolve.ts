@@ -24,6 +24,14 @@ export interface CliOverrides {
   tls?: { ca?: string; rejectUnauthorized?: boolean };
   /** `--allow-mutation`. */
   allowMutation?: boolean;
+  /** `--label`, `--release`. */
+  label?: string;
+  release?: string;
+  /** `--history DIR`. */
+  historyDir?: string;
+  /** `--baseline FILE|DIR`, `--baseline-level`. */
+  baselineFrom?: string;
+  baselineLevel?: string;
 }
 
 /** Input of `resolveConfig`. */
@@ -201,6 +209,26 @@ function applyEnvAndCli(merged: Obj, env: Env, cli: CliOverrides, kinds: readonl
   if (cli.out !== undefined) out.out = cli.out;
   if (cli.allowMutation) out.allowMutation = true;
   if (cli.reporters !== undefined) out.reporters = cli.reporters;
+  const label = cli.label ?? fromEnv.label;
+  if (label !== undefined) out.label = label;
+  const release = cli.release ?? fromEnv.release;
+  if (release !== undefined) out.release = release;
+  // history and baseline are objects: a flag or variable sets one field and keeps the file's others.
+  const historyDir = cli.historyDir ?? fromEnv.historyDir;
+  if (historyDir !== undefined || fromEnv.historyKeep !== undefined) {
+    const history: Obj = isObj(out.history) ? { ...out.history } : {};
+    if (historyDir !== undefined) history.dir = historyDir;
+    if (fromEnv.historyKeep !== undefined) history.keep = fromEnv.historyKeep;
+    out.history = history;
+  }
+  const baselineFrom = cli.baselineFrom ?? fromEnv.baselineFrom;
+  const baselineLevel = cli.baselineLevel ?? fromEnv.baselineLevel;
+  if (baselineFrom !== undefined || baselineLevel !== undefined) {
+    const baseline: Obj = isObj(out.baseline) ? { ...out.baseline } : {};
+    if (baselineFrom !== undefined) baseline.from = baselineFrom;
+    if (baselineLevel !== undefined) baseline.level = baselineLevel;
+    out.baseline = baseline;
+  }
   return out;
 }
 

@@ -26,6 +26,29 @@ export const COMPAT_NAMES = ['stage3', 'stage4'] as const;
 
 const levelSchema = z.enum(['error', 'warn', 'off']).describe('error gates the verdict, warn is reported only, off is not run');
 
+/** Default number of runs a history keeps (`history.keep`). */
+export const DEFAULT_HISTORY_KEEP = 100;
+
+/** A run history: a directory of run files, history.json and index.html (docs/history.md). */
+export const historySchema = z
+  .object({
+    dir: z.string().min(1).describe('Directory of the run history (runs/<runId>.json, history.json, index.html); relative to the current directory.'),
+    keep: z.number().int().positive().default(DEFAULT_HISTORY_KEEP).describe('How many runs the history keeps (the oldest are pruned).'),
+  })
+  .strict();
+
+/** The comparison of a run with a baseline report (docs/history.md). */
+export const baselineSchema = z
+  .object({
+    from: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A report.json, or a history directory whose last GO run is used (default: the last GO run of `history`).'),
+    level: levelSchema.default('warn').describe('Level of the baseline results: error gates on a regression, warn reports it, off compares nothing.'),
+  })
+  .strict();
+
 const idSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'expected an id of letters, digits, ".", "_" or "-"')
@@ -130,6 +153,20 @@ function configFields(check: z.ZodType) {
       .optional()
       .describe('Also write the seed artifacts of stage3 or stage4 (qa/stage*/...); default: the preset of the same name.'),
     secrets: z.array(z.string()).default([]).describe('Extra environment variable names whose values are redacted everywhere.'),
+    label: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Run label: what was run, as named in a run history (default: the source, plus the stages --stage selected).'),
+    release: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Release (version) of the target (default: `git describe --always --dirty` when run in a git repository).'),
+    history: historySchema.optional().describe('Write each run into a run history (docs/history.md).'),
+    baseline: baselineSchema.optional().describe('Compare the run with a baseline report (docs/history.md).'),
     allowMutation: z
       .boolean()
       .default(false)

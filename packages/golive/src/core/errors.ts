@@ -27,6 +27,8 @@ export const ERROR_CATALOGUE = {
   GOLIVE_ERR_CHECK_CRASHED: { scope: 'check', description: 'A check threw an unexpected exception; the check is reported as error, the run goes on.' },
   GOLIVE_ERR_TARGET_START: { scope: 'check', description: 'The managed target process could not be started or never became ready.' },
   GOLIVE_ERR_REPORT_WRITE: { scope: 'io', description: 'An artifact could not be written; the exit code still reflects the verdict.' },
+  GOLIVE_ERR_REPORT_READ: { scope: 'usage', description: 'A report to compare with (golive diff, --baseline) could not be read or is not a golive report.' },
+  GOLIVE_ERR_HISTORY: { scope: 'io', description: 'The run history could not be fully updated, or a corrupt file in it was kept aside; the exit code still reflects the verdict.' },
   GOLIVE_ERR_INTERNAL: { scope: 'internal', description: 'A bug in golive (exit 70, stack printed).' },
 } as const satisfies Record<string, { scope: ErrorScope; description: string }>;
 
@@ -89,6 +91,14 @@ export class CheckError extends GoliveError {
   ) {
     super(code, message, options);
     this.name = 'CheckError';
+  }
+}
+
+/** A report given to compare with cannot be read or is not a golive report (exit 2 in `golive diff`). */
+export class ReportReadError extends GoliveError {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super('GOLIVE_ERR_REPORT_READ', message, options);
+    this.name = 'ReportReadError';
   }
 }
 

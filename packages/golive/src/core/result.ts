@@ -156,7 +156,7 @@ export interface Totals {
 }
 
 /** Version of the JSON report format; bump on breaking changes (schema in packages/golive/schema/). */
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
 /** The versioned JSON document of one run. */
 export interface Report {
@@ -169,6 +169,16 @@ export interface Report {
   target: { baseUrl: string; managed: boolean };
   /** Preset or config file the run came from. */
   source: string;
+  /**
+   * What was run, as people name it in a run history (`--label`, `GOLIVE_LABEL`, `label`): by default the source,
+   * plus the stages when `--stage` narrowed the run (`golive.config.ts [smoke]`). Since 1.1.0.
+   */
+  label: string;
+  /**
+   * The release (version) of the target that was checked (`--release`, `GOLIVE_RELEASE`, `release`; the CLI
+   * defaults it to `git describe --always --dirty` in a git repository), or null when unknown. Since 1.1.0.
+   */
+  release: string | null;
   verdict: Verdict;
   exitCode: number;
   totals: Totals;

@@ -93,6 +93,8 @@ const reportFields = {
   durationMs: z.number(),
   target: z.object({ baseUrl: z.string(), managed: z.boolean() }),
   source: z.string(),
+  label: z.string().describe('What was run, as named in a run history (default: the source, plus the stages a --stage narrowed it to). Since 1.1.0.'),
+  release: z.string().nullable().describe('The release of the target that was checked (--release, GOLIVE_RELEASE, default git describe), or null. Since 1.1.0.'),
   totals: z.object({ checks: z.number().int(), pass: z.number().int(), fail: z.number().int(), error: z.number().int(), skip: z.number().int(), warnings: z.number().int() }),
   stages: z.array(
     z.object({

@@ -25,6 +25,8 @@ import {
   computeVerdict,
 } from '../core/result.ts';
 import { createHttpClient } from '../http/client.ts';
+import { type ComparableReport, compareReports } from '../baseline/compare.ts';
+import { BASELINE_STAGE, baselineResults, baselineWarning } from '../baseline/results.ts';
 import { createArtifactSink } from './artifacts.ts';
 import { systemClock } from './clock.ts';
 import { emitSafe, type RunEventListener } from './events.ts';
@@ -55,6 +57,21 @@ export interface RunGateOptions {
   kinds?: readonly CheckDefinition[];
   /** Redactor to use (default: learnt from env, config secrets and target headers). */
   redactor?: Redactor;
+  /** The run label (default: `config.label`, else {@link defaultLabel}). */
+  label?: string;
+  /** The release of the target (default: `config.release`, else null; the CLI defaults it to `git describe`). */
+  release?: string | null;
+  /**
+   * The report to compare the run with (`config.baseline.level` says how the regressions count), or why there is
+   * none (a warning in the report). Without it, no comparison.
+   */
+  baseline?: { report: ComparableReport; source: string } | { missing: string; source: string };
+}
+
+/** The default run label: the config's source, plus the stages when only some were selected. */
+export function defaultLabel(source: string, allStages: readonly string[], selected?: readonly string[]): string {
+  const narrowed = selected?.length ? allStages.filter((s) => selected.includes(s)) : allStages;
+  return narrowed.length < allStages.length ? `${source} [${narrowed.join(', ')}]` : source;
 }
 
 /** Builds the run's redactor: secrets from the environment, names declared in config, target headers. */
@@ -372,6 +389,19 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     }
   }
 
+  // The comparison with a baseline: results of a last stage, judged like any check at the baseline level.
+  const baselineLevel = cfg.baseline?.level ?? 'warn';
+  if (options.baseline && baselineLevel !== 'off') {
+    const now = clock.now();
+    const o = { level: baselineLevel, source: redactor.redact(options.baseline.source), now };
+    const checks =
+      'missing' in options.baseline
+        ? [baselineWarning('BASELINE_MISSING', redactor.redact(options.baseline.missing), o)]
+        : baselineResults(compareReports(options.baseline.report, { runId, startedAt: new Date(startedAtMs).toISOString(), verdict: computeVerdict(stageResults.flatMap((s) => s.checks)), stages: stageResults }, kinds), o);
+    for (const [i, result] of checks.entries()) emitSafe(onEvent, { type: 'check-end', stage: BASELINE_STAGE, result, index: i, total: checks.length });
+    stageResults.push({ name: BASELINE_STAGE, status: stageStatus(checks), failPolicy: 'continue', durationMs: Math.round((clock.now() - now) * 100) / 100, checks });
+  }
+
   const all = stageResults.flatMap((s) => s.checks);
   let verdict = computeVerdict(all);
   if (verdict === 'GO' && cancelled()) verdict = 'INCONCLUSIVE';
@@ -385,6 +415,8 @@ export async function runGate(config: ResolvedConfig | GoliveConfig, options: Ru
     // Userinfo never reaches a report, whatever the redactor learnt (core/url.ts).
     target: { baseUrl: stripUserinfo(redactor.redact(baseUrl ?? '')), managed: Boolean(cfg.target.start) },
     source: cfg.source,
+    label: options.label ?? cfg.label ?? defaultLabel(cfg.source, cfg.stages.map((s) => s.name), options.stages),
+    release: options.release !== undefined ? options.release : (cfg.release ?? null),
     verdict,
     exitCode: exitCodeForVerdict(verdict),
     totals: computeTotals(all),

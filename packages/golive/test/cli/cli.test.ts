@@ -171,7 +171,7 @@ describe('reports and output', () => {
     assert.match(await readFile(join(cwd, 'out/tests.txt'), 'utf8'), /Status: PASS/);
     const step = await readFile(summary, 'utf8');
     assert.match(step, /^# earlier step\n## ✅ golive: GO/);
-    assert.match(run.stdout, /Reports: out\/report\.json, out\/tests\.txt, out\/junit\.xml, out\/summary\.md, step\.md/);
+    assert.match(run.stdout, /Reports: out\/report\.json, out\/tests\.txt, out\/junit\.xml, out\/summary\.md, out\/report\.html, step\.md/);
   });
 
   it('appends to $GITHUB_STEP_SUMMARY exactly once whatever the reporters', async () => {

@@ -111,7 +111,9 @@ describe('planted secrets', () => {
       // The release gate prints the whole environment and a secret on stderr: its kept output must be redacted.
       GOLIVE_RELEASE_GATE_COMMAND: `${JSON.stringify(process.execPath)} -e "console.log(JSON.stringify(process.env)); console.error('key=' + process.env.STRIPE_SECRET_KEY); process.exit(1)"`,
     };
-    const run = await golive(['run', '--verbose', '-H', `Authorization: Bearer ${BEARER}`], { cwd, env });
+    // The run history too (its run file, history.json, index.html and the copied HTML report), with a secret
+    // planted in the release, which every one of them shows.
+    const run = await golive(['run', '--verbose', '-H', `Authorization: Bearer ${BEARER}`, '--history', 'hist', '--release', `v1-${SECRETS.STRIPE_SECRET_KEY}`], { cwd, env });
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     assertNoStack(run.stderr);
     // The secrets really travelled: the bearer reached the server and the evidence was redacted, not absent.
@@ -126,6 +128,9 @@ describe('planted secrets', () => {
     assert.ok(files.includes(stepSummary));
     assert.ok(files.some((f) => f.endsWith('release_gate_stdout.txt')));
     assert.ok(files.some((f) => f.endsWith('release_gate_stderr.txt')));
+    for (const name of ['hist/index.html', 'hist/history.json', '/report.html']) assert.ok(files.some((f) => f.endsWith(name)), name);
+    assert.ok(files.some((f) => f.includes('/hist/runs/')));
+    assert.ok(files.some((f) => f.includes('/hist/reports/')));
     for (const f of files) assertClean(f, await readFile(f, 'utf8'));
     const report = await readFile(join(cwd, 'golive-report/report.json'), 'utf8');
     assert.match(report, /\[REDACTED\]/);

@@ -61,6 +61,28 @@ const RUN: Record<string, Expectation> = {
     },
   },
   'npm run golive -- load http://127.0.0.1:8000/health -c 50 -n 20000': { exit: 0, stdout: /20000 answered/ },
+  'npm run golive -- check https://staging.example.com --history golive-history --release v1.4.0': {
+    exit: 0,
+    files: ['golive-history/index.html', 'golive-history/history.json'],
+    verify: async (_run, cwd) => {
+      const history = JSON.parse(await readFile(join(cwd, 'golive-history/history.json'), 'utf8')) as { rows: Array<{ release: string | null }> };
+      assert.deepEqual(
+        history.rows.map((r) => r.release),
+        ['v1.4.0'],
+      );
+    },
+  },
+  // Compared with the run above (its last GO run); at the default level warn a regression never fails it.
+  'npm run golive -- check https://staging.example.com --history golive-history': {
+    exit: 0,
+    stdout: /baseline\/canary/,
+    verify: async (_run, cwd) => {
+      const history = JSON.parse(await readFile(join(cwd, 'golive-history/history.json'), 'utf8')) as { runs: unknown[] };
+      assert.equal(history.runs.length, 2);
+    },
+  },
+  // The history's last GO run is the report just written: the same run, so nothing regressed.
+  'npm run golive -- diff golive-history golive-report/report.json': { exit: 0, stdout: /No regression in \d+ compared checks/ },
 };
 
 /** Commands not run here, and why. */

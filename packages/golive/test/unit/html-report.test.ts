@@ -106,7 +106,7 @@ const hostile = '<img src=x onerror=alert(1)></script><script>alert(2)</script>\
 
 function reportOf(checks: CheckResult[], verdict: Report['verdict'] = 'GO'): Report {
   return {
-    schemaVersion: '1.0.0',
+    schemaVersion: '1.1.0',
     tool: { name: 'golive', version: '0.0.0-test' },
     runId: 'run-1',
     startedAt: '2026-01-01T12:00:00.000Z',
@@ -114,6 +114,8 @@ function reportOf(checks: CheckResult[], verdict: Report['verdict'] = 'GO'): Rep
     durationMs: 1000,
     target: { baseUrl: 'http://svc.test', managed: false },
     source: 'test',
+    label: 'test',
+    release: null,
     verdict,
     exitCode: verdict === 'GO' ? 0 : 1,
     totals: computeTotals(checks),

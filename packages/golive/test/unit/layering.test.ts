@@ -1,6 +1,7 @@
 /**
- * The layering of shared/DESIGN.md, enforced: cli → config, runner, reporters; runner → checks (through the
- * registry) → http, load, analysers → core; core imports nothing of ours. Config gets the kinds from its
+ * The layering of shared/DESIGN.md, enforced: cli → config, runner, reporters, history; runner → checks (through
+ * the registry) → http, load, analysers → core; runner → baseline (the comparison with a baseline report, which
+ * gets the kinds' metric specs from its caller); history → reporters, baseline; core imports nothing of ours. Config gets the kinds from its
  * caller and may only name the kind contract's types; reporters may import core and, as types only, the
  * kinds' data modules. Imports are read with TypeScript's parser (static, re-exports and dynamic imports).
  */
@@ -34,7 +35,9 @@ const RULES: Record<string, Rule> = {
   checks: { runtime: [dir('core'), dir('http'), dir('load'), dir('analysers')] },
   presets: { runtime: [dir('core')], typeOnly: [/^config\/schema\.ts$/] },
   config: { runtime: [dir('core'), dir('presets')], typeOnly: [/^checks\/types\.ts$/] },
-  runner: { runtime: [dir('core'), dir('checks'), dir('config'), dir('http')] },
+  baseline: { runtime: [dir('core')], typeOnly: [/^checks\/types\.ts$/] },
+  runner: { runtime: [dir('core'), dir('checks'), dir('config'), dir('http'), dir('baseline')] },
+  history: { runtime: [dir('core'), dir('baseline'), dir('reporters')], typeOnly: [/^checks\/types\.ts$/] },
   reporters: { runtime: [dir('core')], typeOnly: [/^checks\/[a-z0-9-]+\.data\.ts$/] },
   cli: { runtime: [/./] },
 };

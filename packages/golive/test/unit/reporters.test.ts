@@ -64,7 +64,7 @@ const results: CheckResult[] = [
   },
 ];
 const report: Report = {
-  schemaVersion: '1.0.0',
+  schemaVersion: '1.1.0',
   tool: { name: 'golive', version: '0.1.0' },
   runId: 'r1',
   startedAt: '2026-01-01T12:00:00.123Z',
@@ -72,6 +72,8 @@ const report: Report = {
   durationMs: 2377,
   target: { baseUrl: 'http://svc.test', managed: false },
   source: 'preset:stage3',
+  label: 'preset:stage3',
+  release: 'v0.3.0',
   verdict: 'NO-GO',
   exitCode: 1,
   totals: computeTotals(results),

@@ -95,6 +95,14 @@ describe('a real report against the published report schema', () => {
     const doc2 = JSON.parse(renderJson(report));
     delete doc2.stages[0].checks[2].error;
     assert.equal(validate(doc2), false);
+    // label and release (1.1.0): present, the release a string or null.
+    const doc3 = JSON.parse(renderJson(report));
+    assert.deepEqual([doc3.label, doc3.release], ['inline config', null]);
+    for (const change of [{ label: undefined }, { release: undefined }, { release: 5 }, { label: null }]) {
+      const broken = JSON.parse(JSON.stringify({ ...doc3, ...change }));
+      assert.equal(validate(broken), false, JSON.stringify(change));
+      assert.equal(reportSchema.safeParse(broken).success, false, JSON.stringify(change));
+    }
   });
 
   it('pairs each verdict with its exit code: GO with exit 1, or exit 42, does not validate', async () => {
