@@ -7,18 +7,16 @@
  * default test-artifacts/ at the repository root).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { HistoryDocument } from '../../src/history/model.ts';
 import { trendPlots } from '../../src/history/model.ts';
-import { assertBuilt, golive, healthyHandler, ROOT, serve, type TestServer } from './helpers.ts';
+import { ARTIFACTS, launchBrowser } from '../helpers/browser.ts';
+import { assertBuilt, golive, healthyHandler, serve, type TestServer } from './helpers.ts';
 
-const CHROMIUM = process.env.GOLIVE_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = process.env.GOLIVE_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts');
 const HOSTILE_LABEL = `</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;
 
 let browser: Browser;
@@ -27,11 +25,8 @@ let server: TestServer;
 
 before(async () => {
   assertBuilt();
-  // Fails (never skips) without the browser: .ci/run installs Debian's chromium.
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  browser = await launchBrowser();
   dir = await mkdtemp(join(tmpdir(), 'golive-history-browser-'));
-  await mkdir(ARTIFACTS, { recursive: true });
   server = await serve(healthyHandler());
   await writeFile(
     join(dir, 'gate.json'),

@@ -12,12 +12,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Report } from '../../src/core/result.ts';
-import { assertBuilt, golive, healthyHandler, ROOT, serve, type TestServer } from './helpers.ts';
+import { ARTIFACTS, launchBrowser } from '../helpers/browser.ts';
+import { assertBuilt, golive, healthyHandler, serve, type TestServer } from './helpers.ts';
 
-const CHROMIUM = process.env.GOLIVE_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = process.env.GOLIVE_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts');
 
 /** Text a hostile target answers with: markup, script, a script-closing tag, quotes, control characters. */
 const PAYLOAD = `</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"><svg onload="window.__pwned=3"> "q" 'q' \u0007\u202e`;
@@ -29,11 +28,8 @@ let bad: TestServer;
 
 before(async () => {
   assertBuilt();
-  // Fails (never skips) without the browser: .ci/run installs Debian's chromium.
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  browser = await launchBrowser();
   dir = await mkdtemp(join(tmpdir(), 'golive-html-'));
-  await mkdir(ARTIFACTS, { recursive: true });
   good = await serve(healthyHandler());
   bad = await serve(
     healthyHandler({
