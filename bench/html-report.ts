@@ -15,6 +15,7 @@ import { encodeHistogram, summarize } from '../packages/golive/src/load/histogra
 import { RunRecorder } from '../packages/golive/src/load/recorder.ts';
 import type { LoadResult } from '../packages/golive/src/load/result.ts';
 import { createRandom } from '../packages/golive/src/load/prng.ts';
+import { fakeResult } from '../packages/golive/test/unit/load-fixtures.ts';
 
 const REQUESTS = Number(process.env.HTML_BENCH_REQUESTS ?? 1_000_000);
 const SECONDS = Number(process.env.HTML_BENCH_SECONDS ?? 300);
@@ -40,14 +41,12 @@ const latency = rec.latency.histogram();
 const responses = rec.responses;
 const statusCodes: Record<string, number> = {};
 for (let code = 100; code < 600; code++) if (rec.statusCounts[code]) statusCodes[String(code)] = rec.statusCounts[code] as number;
-const result: LoadResult = {
-  format: 'golive-load-result',
-  version: 1,
+// The shared load-result fixture, with every figure taken from the recorder.
+const result: LoadResult = fakeResult([], {
   tool: { name: 'golive', version: 'bench' },
   target: 'http://127.0.0.1:8080/v1/events',
   method: 'POST',
   model: { type: 'closed', concurrency: 64, total: REQUESTS, durationMs: null },
-  workers: 1,
   startMs: 0,
   endMs: SECONDS * 1000,
   startedAt: new Date(0).toISOString(),
@@ -56,25 +55,17 @@ const result: LoadResult = {
   requests: { planned: REQUESTS, sent: rec.sent, responses, failed: 0, dropped: 0, queuedMax: 0 },
   statusClasses: { '1xx': 0, '2xx': statusCodes['200'] ?? 0, '3xx': 0, '4xx': 0, '5xx': statusCodes['503'] ?? 0 },
   statusCodes,
-  errors: {},
   errorRate: (statusCodes['503'] ?? 0) / responses,
-  replies: null,
-  keys: null,
   bytes: { received: rec.bytesReceived, sentBody: 0 },
   throughput: { requestsPerSec: responses / SECONDS, bytesPerSec: rec.bytesReceived / SECONDS },
   latency: summarize(latency, null),
-  latencyUncorrected: null,
-  scheduleLag: null,
   stalls: Array.from({ length: 20 }, (_, i) => ({ atMs: (i + 1) * 14_000, durationMs: 250 })),
   flags: ['STALL'],
-  aborted: null,
-  warmup: null,
   timeline: { bucketMs: 1000, responses: rec.timelineResponses, failed: rec.timelineFailed, status5xx: rec.timeline5xx, latencyBins: rec.timelineLatency.toSparse() },
   errorSamples: [{ status: 503, message: 'HTTP 503: {"error":"overloaded"}' }],
-  dedup: null,
   histograms: { latency: encodeHistogram(latency), uncorrected: null, scheduleLag: null },
   samplesUs: { latency: null, uncorrected: null },
-};
+});
 const buildMs = performance.now() - tBuild;
 
 const canarySamples = Array.from({ length: 50 }, (_, i) => ({ latencyMs: 5 + (i % 7), status: 200 }));

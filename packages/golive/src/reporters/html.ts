@@ -122,13 +122,13 @@ function stageSection(s: StageResult, offset: number): string {
 /** Renders the report as one self-contained HTML page. */
 export function renderHtml(report: Report): string {
   const tt = report.totals;
-  const extra = report as Report & { label?: string; release?: string | null };
   const meta: Array<[string, string]> = [
     ['Target', report.target.baseUrl + (report.target.managed ? ' (started by golive)' : '')],
     ['Source', report.source],
   ];
-  if (extra.label) meta.push(['Label', extra.label]);
-  if (extra.release) meta.push(['Release', extra.release]);
+  // The label defaults to the source: shown only when it says something more.
+  if (report.label && report.label !== report.source) meta.push(['Label', report.label]);
+  if (report.release) meta.push(['Release', report.release]);
   meta.push(['Started', report.startedAt], ['Duration', formatMs(report.durationMs)], ['Run', report.runId]);
   const body: string[] = [];
   body.push(

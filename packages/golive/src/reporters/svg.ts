@@ -90,7 +90,8 @@ function makeScale(axis: PlotAxis, values: number[], from: number, to: number, z
     hi = 10 ** Math.ceil(Math.log10(hi));
   } else {
     if (hi <= lo) hi = lo + 1;
-    const step = linearTicks(lo, hi)[1]! - linearTicks(lo, hi)[0]! || 1;
+    const [t0 = lo, t1 = hi] = linearTicks(lo, hi);
+    const step = t1 - t0 || 1;
     hi = Math.ceil(hi / step - 1e-9) * step;
     lo = Math.floor(lo / step + 1e-9) * step;
   }
